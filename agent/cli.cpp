@@ -98,7 +98,10 @@ CliOptions parse_command_line(const std::vector<std::string>& args) {
                 known = true;
             }
         }
-        if (word == "help") known = true;
+        if (word == "help") {
+            known = true;
+            options.help = true;
+        }
         if (!known) {
             throw UsageError(fmt::format(
                 "unknown command '{}' (expected run, check-config, discover, generate or version)", word));
