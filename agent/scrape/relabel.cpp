@@ -154,8 +154,11 @@ Relabeler::Relabeler(const std::vector<config::RelabelConfig>& configs) {
         options.set_log_errors(false);
         auto regex = std::make_shared<const RE2>("^(?:" + cfg.regex + ")$", options);
         if (!regex->ok()) {
+            // Report the error against the pattern as the user wrote it, not our anchored wrapper.
+            const RE2 unanchored(cfg.regex, options);
+            const std::string& reason = unanchored.ok() ? regex->error() : unanchored.error();
             throw std::invalid_argument(fmt::format("relabel rule {} ({}): invalid regex \"{}\": {}", i,
-                                                    action_name(cfg.action), cfg.regex, regex->error()));
+                                                    action_name(cfg.action), cfg.regex, reason));
         }
         rules_.push_back(Rule{cfg, std::move(regex), cfg.regex == "(.*)",
                               cfg.target_label.find('$') != std::string::npos,

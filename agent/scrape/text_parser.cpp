@@ -308,7 +308,8 @@ std::optional<Entry> TextParser::parse_om_timestamp(std::size_t& pos) {
 
 // ` # {labels} value [timestamp]`: checked for syntax, then dropped (`pos` is at the '#').
 std::optional<Entry> TextParser::parse_exemplar(std::size_t& pos) {
-    if (!at(pos, '#') || !at(pos + 1, ' ')) return fail_expected(pos, "'#' starting an exemplar");
+    if (!at(pos, '#')) return fail_expected(pos, "'#' starting an exemplar");
+    if (!at(pos + 1, ' ')) return fail_expected(pos + 1, "' ' after '#'");
     pos += 2;
     if (!at(pos, '{')) return fail_expected(pos, "'{' starting the exemplar's labels");
     if (auto failed = parse_labels(pos, false)) return failed;
