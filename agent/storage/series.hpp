@@ -1,0 +1,33 @@
+// The data model storage hands around: series references, label sets and samples.
+//
+// Kept standalone (no dependency on the scrape layer's label type) so the WAL and the remote-write
+// path can be built, tested and fuzzed on their own.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace autoscrape::storage {
+
+// A stable id for one label set, allocated by the WAL and kept across restarts.
+using SeriesRef = std::uint64_t;
+
+// Label set in canonical order: __name__ first, then by name (see sort_labels).
+using Labels = std::vector<std::pair<std::string, std::string>>;
+
+struct Sample {
+    SeriesRef ref = 0;
+    std::int64_t timestamp_ms = 0;
+    double value = 0;
+};
+
+// Brings a label set into canonical order and drops labels with empty values (an empty value means
+// "no such label" in Prometheus, and remote-write receivers must not get them).
+void sort_labels(Labels& labels);
+
+// A byte string that identifies a canonical label set; used as the key of the series index.
+std::string labels_key(const Labels& labels);
+
+}  // namespace autoscrape::storage

@@ -1,0 +1,298 @@
+#include "agent/storage/wal.hpp"
+
+#include <algorithm>
+#include <stdexcept>
+
+#include <spdlog/spdlog.h>
+
+namespace autoscrape::storage {
+
+namespace fs = std::filesystem;
+
+// Buffers one producer's batch so a scrape becomes one samples record and one write().
+class WalAppender final : public Appender {
+public:
+    explicit WalAppender(Wal& wal) : wal_(wal) {}
+
+    SeriesRef series(Labels labels) override { return wal_.series_ref(std::move(labels)); }
+
+    void append(SeriesRef ref, std::int64_t timestamp_ms, double value) override
+    {
+        pending_.push_back(Sample{ref, timestamp_ms, value});
+    }
+
+    void commit() override
+    {
+        if (!pending_.empty()) {
+            wal_.write_samples(pending_);
+            pending_.clear();
+        }
+    }
+
+    void rollback() override { pending_.clear(); }
+
+private:
+    Wal& wal_;
+    std::vector<Sample> pending_;
+};
+
+Wal::Wal(config::WalConfig config, prometheus::Registry& registry)
+    : config_(std::move(config)), dir_(config_.dir), metrics_(registry)
+{
+    fs::create_directories(dir_ / "positions");
+    std::lock_guard lock(mu_);
+    replay();
+    last_fsync_ = std::chrono::steady_clock::now();
+    update_gauges();
+}
+
+Wal::~Wal()
+{
+    std::lock_guard lock(mu_);
+    try {
+        fsync_head_locked();
+    } catch (const std::exception& e) {
+        spdlog::error("wal: final fsync failed: {}", e.what());
+    }
+}
+
+std::unique_ptr<Appender> Wal::appender() { return std::make_unique<WalAppender>(*this); }
+
+SeriesRef Wal::series_ref(Labels labels)
+{
+    sort_labels(labels);
+    std::string key = labels_key(labels);
+    std::lock_guard lock(mu_);
+    if (const auto it = index_.find(key); it != index_.end()) {
+        return it->second;
+    }
+    const SeriesRef ref = series_.size() + 1;
+    buf_.clear();
+    encode_series_record(buf_, ref, labels);
+    write_locked(buf_, 0);
+    series_.push_back(SeriesState{std::move(labels), head_index_, true});
+    index_.emplace(std::move(key), ref);
+    enforce_limits_locked();
+    return ref;
+}
+
+void Wal::write_samples(std::span<const Sample> samples)
+{
+    std::lock_guard lock(mu_);
+    buf_.clear();
+    for (const auto& s : samples) {
+        if (s.ref == 0 || s.ref > series_.size() || series_[s.ref - 1].last_segment == 0) {
+            throw std::invalid_argument("wal: sample for unknown series ref " + std::to_string(s.ref));
+        }
+        auto& state = series_[s.ref - 1];
+        if (!state.in_wal) {
+            // Its series record went with a deleted segment and missed the checkpoint: log it again
+            // so every reader can still resolve the ref.
+            encode_series_record(buf_, s.ref, state.labels);
+            state.in_wal = true;
+        }
+    }
+    encode_samples_record(buf_, samples);
+    write_locked(buf_, samples.size());
+    for (const auto& s : samples) {
+        series_[s.ref - 1].last_segment = head_index_;
+    }
+    metrics_.samples_appended.Increment(static_cast<double>(samples.size()));
+    const auto interval = config_.fsync_interval;
+    if (interval.count() == 0 || std::chrono::steady_clock::now() - last_fsync_ >= interval) {
+        fsync_head_locked();
+    }
+    enforce_limits_locked();
+}
+
+void Wal::write_locked(const std::string& records, std::uint64_t samples)
+{
+    auto& head = segments_[head_index_];
+    if (head.size > 0 && head.size + records.size() > config_.segment_size) {
+        fsync_head_locked();
+        open_head(head_index_ + 1);
+    }
+    auto& info = segments_[head_index_];
+    write_all(head_, records);
+    info.size += records.size();
+    info.samples += samples;
+    info.last_write = std::chrono::system_clock::now();
+    total_size_ += records.size();
+    update_gauges();
+}
+
+void Wal::open_head(std::uint32_t index)
+{
+    head_ = open_for_append(dir_ / segment_name(index));
+    fsync_dir(dir_);
+    head_index_ = index;
+    segments_[index] = SegmentInfo{0, 0, std::chrono::system_clock::now()};
+}
+
+void Wal::fsync_head_locked()
+{
+    const auto start = std::chrono::steady_clock::now();
+    fsync_file(head_);
+    last_fsync_ = std::chrono::steady_clock::now();
+    metrics_.fsync_duration.Observe(std::chrono::duration<double>(last_fsync_ - start).count());
+}
+
+void Wal::sync()
+{
+    std::lock_guard lock(mu_);
+    fsync_head_locked();
+}
+
+WalPosition Wal::register_reader(const std::string& name)
+{
+    if (name.empty() || name == "." || name == ".." || name.find('/') != std::string::npos) {
+        throw std::invalid_argument("wal: reader name must be a plain file name: '" + name + "'");
+    }
+    std::lock_guard lock(mu_);
+    const WalPosition oldest{segments_.begin()->first, 0};
+    WalPosition pos = load_position(dir_ / "positions" / name).value_or(oldest);
+    pos = std::max(pos, oldest);
+    readers_[name] = pos;
+    return pos;
+}
+
+void Wal::acknowledge(const std::string& name, WalPosition position)
+{
+    std::lock_guard lock(mu_);
+    save_position(dir_ / "positions" / name, position);
+    readers_[name] = position;
+    std::uint32_t min_segment = head_index_;
+    for (const auto& [_, pos] : readers_) {
+        min_segment = std::min(min_segment, pos.segment);
+    }
+    delete_segments_before(min_segment);
+}
+
+void Wal::enforce_limits()
+{
+    std::lock_guard lock(mu_);
+    enforce_limits_locked();
+}
+
+void Wal::enforce_limits_locked()
+{
+    if (config_.max_size == 0 && config_.max_age.count() == 0) {
+        return;
+    }
+    const auto too_old = std::chrono::system_clock::now() - config_.max_age;
+    std::uint64_t remaining = total_size_;
+    std::uint32_t new_first = segments_.begin()->first;
+    for (const auto& [index, info] : segments_) {
+        const bool over_size = config_.max_size > 0 && remaining > config_.max_size;
+        const bool over_age = config_.max_age.count() > 0 && info.last_write < too_old;
+        if (index == head_index_ || !(over_size || over_age)) {
+            break;
+        }
+        remaining -= info.size;
+        new_first = index + 1;
+    }
+    delete_segments_before(new_first);
+}
+
+std::uint64_t Wal::unacknowledged_samples(std::uint32_t index) const
+{
+    std::optional<WalPosition> slowest;
+    for (const auto& [_, pos] : readers_) {
+        slowest = slowest ? std::min(*slowest, pos) : pos;
+    }
+    const auto& info = segments_.at(index);
+    if (!slowest || slowest->segment < index) {
+        return info.samples;
+    }
+    if (slowest->segment > index) {
+        return 0;
+    }
+    RecordFileReader reader(dir_ / segment_name(index), slowest->offset);
+    std::uint64_t count = 0;
+    Frame frame;
+    while (reader.next(info.size, frame) == FrameStatus::Ok) {
+        if (frame.type == RecordType::Samples) {
+            count += samples_in_payload(frame.payload);
+        }
+    }
+    return count;
+}
+
+void Wal::delete_segments_before(std::uint32_t new_first)
+{
+    new_first = std::min(new_first, head_index_);
+    if (segments_.begin()->first >= new_first) {
+        return;
+    }
+    // The checkpoint first: once it is on disk, deleting the segments loses no series.
+    std::vector<SeriesEntry> live;
+    for (std::size_t i = 0; i < series_.size(); ++i) {
+        auto& s = series_[i];
+        if (s.in_wal && s.last_segment >= new_first) {
+            live.push_back(SeriesEntry{i + 1, s.labels});
+        } else {
+            s.in_wal = false;
+        }
+    }
+    std::string data;
+    encode_series_record(data, live);
+    const std::uint32_t checkpoint = new_first - 1;
+    write_file_atomically(dir_ / checkpoint_name(checkpoint), data);
+
+    std::uint64_t dropped = 0;
+    while (!segments_.empty() && segments_.begin()->first < new_first) {
+        const auto [index, info] = *segments_.begin();
+        dropped += unacknowledged_samples(index);
+        fs::remove(dir_ / segment_name(index));
+        total_size_ -= info.size;
+        segments_.erase(segments_.begin());
+    }
+    if (checkpoint_ && *checkpoint_ != checkpoint) {
+        fs::remove(dir_ / checkpoint_name(*checkpoint_));
+    }
+    checkpoint_ = checkpoint;
+    if (dropped > 0) {
+        metrics_.samples_dropped.Increment(static_cast<double>(dropped));
+        spdlog::warn("wal: deleted segments before {} holding {} samples not every endpoint acknowledged "
+                     "(wal.max_size / wal.max_age)",
+                     new_first, dropped);
+    }
+    update_gauges();
+}
+
+void Wal::update_gauges()
+{
+    metrics_.segments.Set(static_cast<double>(segments_.size()));
+    metrics_.size_bytes.Set(static_cast<double>(total_size_));
+}
+
+std::optional<std::uint32_t> Wal::checkpoint() const
+{
+    std::lock_guard lock(mu_);
+    return checkpoint_;
+}
+
+std::uint32_t Wal::first_segment() const
+{
+    std::lock_guard lock(mu_);
+    return segments_.begin()->first;
+}
+
+std::optional<std::uint32_t> Wal::next_segment(std::uint32_t index) const
+{
+    std::lock_guard lock(mu_);
+    const auto it = segments_.upper_bound(index);
+    if (it == segments_.end()) {
+        return std::nullopt;
+    }
+    return it->first;
+}
+
+std::uint64_t Wal::committed_size(std::uint32_t index) const
+{
+    std::lock_guard lock(mu_);
+    const auto it = segments_.find(index);
+    return it == segments_.end() ? 0 : it->second.size;
+}
+
+}  // namespace autoscrape::storage

@@ -1,0 +1,118 @@
+// The write-ahead log: every accepted sample is written here before it counts as accepted, and
+// remote-write endpoints read it back at their own pace.
+//
+// Layout of wal.dir: segments `00000001`, `00000002`, ... (append-only, rotated at
+// wal.segment_size), at most one `checkpoint.N` holding the series records still in use after
+// segments up to N were deleted, and `positions/<endpoint>` with each endpoint's acknowledged
+// read position. Opening a directory replays it: series refs stay stable, a torn or corrupt tail is
+// cut off to the last good record (logged, counted), and writing continues in a fresh segment.
+//
+// Thread-safe: appenders from many scrape loops and readers from many endpoints share one Wal.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <span>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include <prometheus/registry.h>
+
+#include "agent/storage/appender.hpp"
+#include "agent/storage/wal_metrics.hpp"
+#include "agent/storage/wal_position.hpp"
+#include "agent/storage/wal_segment.hpp"
+#include "config/config.hpp"
+
+namespace autoscrape::storage {
+
+class Wal {
+public:
+    // Opens (creating if needed) and replays wal.dir. Throws std::system_error only when the
+    // directory itself cannot be created or written; damaged content never stops start-up.
+    Wal(config::WalConfig config, prometheus::Registry& registry);
+    ~Wal();
+    Wal(const Wal&) = delete;
+    Wal& operator=(const Wal&) = delete;
+
+    // One per producer (they are cheap); the Wal must outlive it.
+    std::unique_ptr<Appender> appender();
+
+    // Registers an endpoint and returns where its reader starts: the persisted position, or the
+    // oldest data when there is none. Only registered endpoints hold segments back, so register
+    // every configured endpoint before the first acknowledge(). Names must be plain file names.
+    WalPosition register_reader(const std::string& name);
+
+    // Persists the endpoint's position (everything before it is stored remotely) and deletes the
+    // segments every registered endpoint has passed, keeping live series in a checkpoint.
+    void acknowledge(const std::string& name, WalPosition position);
+
+    // Applies wal.max_size and wal.max_age now (also done after every write): the oldest segments
+    // go even if unacknowledged, and their unsent samples are counted as dropped.
+    void enforce_limits();
+
+    // fsyncs the segment being written; for a periodic timer and for shutdown.
+    void sync();
+
+    // --- for WalReader ---
+    const std::filesystem::path& dir() const { return dir_; }
+    std::optional<std::uint32_t> checkpoint() const;
+    std::uint32_t first_segment() const;
+    // The segment after `index` (nullopt: `index` is the one being written).
+    std::optional<std::uint32_t> next_segment(std::uint32_t index) const;
+    // Bytes of segment `index` that hold complete, committed records (0 if it is gone).
+    std::uint64_t committed_size(std::uint32_t index) const;
+
+private:
+    friend class WalAppender;
+
+    struct SeriesState {
+        Labels labels;
+        std::uint32_t last_segment = 0;  // newest segment with a record of this series
+        bool in_wal = false;             // its series record is in a kept segment or the checkpoint
+    };
+    struct SegmentInfo {
+        std::uint64_t size = 0;
+        std::uint64_t samples = 0;
+        std::chrono::system_clock::time_point last_write;
+    };
+
+    SeriesRef series_ref(Labels labels);
+    void write_samples(std::span<const Sample> samples);
+
+    void replay();
+    void load_checkpoint(std::uint32_t index);
+    void recover_segment(std::uint32_t index);
+    void remember_series(SeriesEntry&& entry, std::uint32_t segment);
+    void open_head(std::uint32_t index);
+    void write_locked(const std::string& records, std::uint64_t samples);
+    void fsync_head_locked();
+    void enforce_limits_locked();
+    void delete_segments_before(std::uint32_t new_first);
+    std::uint64_t unacknowledged_samples(std::uint32_t index) const;
+    void update_gauges();
+
+    config::WalConfig config_;
+    std::filesystem::path dir_;
+    WalMetrics metrics_;
+
+    mutable std::mutex mu_;
+    std::unordered_map<std::string, SeriesRef> index_;
+    std::vector<SeriesState> series_;  // by ref - 1; refs are dense
+    std::map<std::uint32_t, SegmentInfo> segments_;
+    std::uint64_t total_size_ = 0;
+    std::optional<std::uint32_t> checkpoint_;
+    std::uint32_t head_index_ = 0;
+    File head_;
+    std::map<std::string, WalPosition> readers_;
+    std::chrono::steady_clock::time_point last_fsync_;
+    std::string buf_;  // reused record buffer
+};
+
+}  // namespace autoscrape::storage
