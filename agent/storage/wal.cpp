@@ -23,10 +23,16 @@ public:
 
     void commit() override
     {
-        if (!pending_.empty()) {
-            wal_.write_samples(pending_);
-            pending_.clear();
+        if (pending_.empty()) {
+            return;
         }
+        try {
+            wal_.write_samples(pending_);
+        } catch (...) {
+            pending_.clear();  // the batch is refused as a whole; the next one starts clean
+            throw;
+        }
+        pending_.clear();
     }
 
     void rollback() override { pending_.clear(); }
@@ -84,18 +90,20 @@ void Wal::write_samples(std::span<const Sample> samples)
         if (s.ref == 0 || s.ref > series_.size() || series_[s.ref - 1].last_segment == 0) {
             throw std::invalid_argument("wal: sample for unknown series ref " + std::to_string(s.ref));
         }
+    }
+    for (const auto& s : samples) {
         auto& state = series_[s.ref - 1];
         if (!state.in_wal) {
             // Its series record went with a deleted segment and missed the checkpoint: log it again
             // so every reader can still resolve the ref.
             encode_series_record(buf_, s.ref, state.labels);
-            state.in_wal = true;
         }
     }
     encode_samples_record(buf_, samples);
     write_locked(buf_, samples.size());
     for (const auto& s : samples) {
         series_[s.ref - 1].last_segment = head_index_;
+        series_[s.ref - 1].in_wal = true;
     }
     metrics_.samples_appended.Increment(static_cast<double>(samples.size()));
     const auto interval = config_.fsync_interval;

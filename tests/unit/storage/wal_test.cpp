@@ -60,15 +60,22 @@ TEST_CASE("A stale marker comes back from the WAL with its exact bit pattern")
     CHECK(is_stale_nan(back.samples[0].value));
 }
 
-TEST_CASE("Appending to a ref the WAL never handed out is refused")
+TEST_CASE("A batch with a ref the WAL never handed out is refused whole and the next batch works")
 {
     TempDir dir;
     prometheus::Registry registry;
     Wal wal(wal_config(dir), registry);
     auto app = wal.appender();
+    const auto ref = app->series(metric("up"));
+    app->append(ref, 1, 1);
     app->append(42, 1, 1);
     CHECK_THROWS_AS(app->commit(), std::invalid_argument);
     CHECK(read_all(wal).samples.empty());
+    app->append(ref, 2, 2);
+    app->commit();
+    const auto back = read_all(wal);
+    REQUIRE(back.samples.size() == 1);
+    CHECK(back.samples[0].timestamp_ms == 2);
 }
 
 TEST_CASE("Series refs survive a restart and new series continue after the highest ref")
