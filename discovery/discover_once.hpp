@@ -1,0 +1,21 @@
+// `autoscrape discover`: one sync with the engine, printed for a human (table) or a tool (json).
+#pragma once
+
+#include "config/config.hpp"
+#include "discovery/target_group.hpp"
+
+#include <ostream>
+#include <vector>
+
+namespace autoscrape::discovery {
+
+enum class OutputFormat { Table, Json };
+
+// Prints the target groups; table: one line per target, then its labels indented.
+void print_target_groups(const std::vector<TargetGroup>& groups, std::ostream& out, OutputFormat format);
+
+// Syncs once and prints the targets. Returns 0, or 1 with a message on stderr when the engine is
+// unreachable or answers garbage.
+int run_discover_once(const config::Config& config, std::ostream& out, OutputFormat format);
+
+}  // namespace autoscrape::discovery

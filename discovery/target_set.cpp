@@ -1,0 +1,72 @@
+#include "discovery/target_set.hpp"
+
+namespace autoscrape::discovery {
+
+namespace {
+
+constexpr int kMaxNetworkModeDepth = 16;
+
+// Containers in the network namespace of a changed one change with it (network_mode container:<id>).
+std::set<std::string> with_dependents(const EngineState& state, std::set<std::string> ids) {
+    std::set<std::string> frontier = ids;
+    for (int depth = 0; depth < kMaxNetworkModeDepth && !frontier.empty(); ++depth) {
+        std::set<std::string> next;
+        for (const auto& [id, c] : state.containers) {
+            if (!c.network_mode.starts_with("container:")) continue;
+            if (frontier.contains(c.network_mode.substr(10)) && ids.insert(id).second) next.insert(id);
+        }
+        frontier = std::move(next);
+    }
+    return ids;
+}
+
+}  // namespace
+
+void TargetSet::count(const TargetGroup& group, std::int64_t sign) {
+    for (const auto& t : group.targets) {
+        auto it = t.labels.find("__meta_docker_network_name");
+        per_network_[it == t.labels.end() ? std::string() : it->second] += sign;
+    }
+}
+
+DiscoveryUpdate TargetSet::update(const EngineState& state, const std::set<std::string>& ids) {
+    DiscoveryUpdate u;
+    for (const auto& id : with_dependents(state, ids)) {
+        auto c = state.containers.find(id);
+        TargetGroup fresh = c == state.containers.end() ? TargetGroup{id, {}}
+                                                        : build_target_group(c->second, state, config_);
+        auto old = groups_.find(id);
+        if (old == groups_.end()) {
+            if (fresh.targets.empty()) continue;
+            count(fresh, +1);
+            u.added.push_back(fresh);
+            groups_.emplace(id, std::move(fresh));
+        } else if (fresh.targets.empty()) {
+            count(old->second, -1);
+            u.removed.push_back(id);
+            groups_.erase(old);
+        } else if (!(old->second == fresh)) {
+            count(old->second, -1);
+            count(fresh, +1);
+            u.changed.push_back(fresh);
+            old->second = std::move(fresh);
+        }
+    }
+    return u;
+}
+
+DiscoveryUpdate TargetSet::replace_all(const EngineState& state) {
+    std::set<std::string> ids;
+    for (const auto& [id, g] : groups_) ids.insert(id);
+    for (const auto& [id, c] : state.containers) ids.insert(id);
+    return update(state, ids);
+}
+
+std::vector<TargetGroup> TargetSet::snapshot() const {
+    std::vector<TargetGroup> out;
+    out.reserve(groups_.size());
+    for (const auto& [id, g] : groups_) out.push_back(g);
+    return out;
+}
+
+}  // namespace autoscrape::discovery
