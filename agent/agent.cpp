@@ -61,8 +61,11 @@ ExitCode Agent::run() {
         spdlog::error("cannot start the self HTTP server: {}", e.what());
         return ExitCode::RuntimeError;
     }
-    spdlog::info("autoscrape {} started, config from {}, listening on {}", build_info().version,
-                 source_.describe(), config_.web.listen_address);
+    const auto endpoint = http_->local_endpoint();
+    spdlog::info("autoscrape {} started, config from {}, listening on {}", build_info().version, source_.describe(),
+                 endpoint.address().is_v6()
+                     ? fmt::format("[{}]:{}", endpoint.address().to_string(), endpoint.port())
+                     : fmt::format("{}:{}", endpoint.address().to_string(), endpoint.port()));
     start_stages();
     await_signals();
     io_.run();
