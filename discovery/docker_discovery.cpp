@@ -30,6 +30,7 @@ using namespace std::chrono_literals;
 namespace {
 
 constexpr auto kCoalesceWindow = 15ms;
+constexpr auto kRecheckDelay = 200ms;
 constexpr auto kMinBackoff = 250ms;
 constexpr auto kMaxBackoff = 30s;
 constexpr std::size_t kMaxIdsPerFetch = 100;  // beyond this a full list is cheaper than a long URL
@@ -138,12 +139,16 @@ struct DockerDiscovery::Impl : std::enable_shared_from_this<Impl> {
     bool need_full = false;
     bool networks_dirty = false;
     std::set<std::string> dirty;
+    std::set<std::string> dead;  // died since their last start event
+    std::set<std::string> recheck;  // to list again at recheck_at
+    Clock::time_point recheck_at = Clock::time_point::max();
     asio::steady_timer wake;  // the sync loop sleeps on it; events cancel it
     asio::steady_timer sync_timer;   // coalescing window and resync backoff
     asio::steady_timer event_timer;  // event stream reconnect backoff
 };
 
 void DockerDiscovery::Impl::api_error(std::string_view what, const Error& e) {
+    if (stopping) return;  // cancelled by stop(), not a fault
     metrics.api_errors.Increment();
     spdlog::warn("docker discovery: {} failed ({}): {}", what, client->host().url, e.message);
 }
@@ -166,8 +171,18 @@ void DockerDiscovery::Impl::on_event(std::string_view line) {
     std::string action = e.action.substr(0, e.action.find(':'));
     if (e.type == "container" && kContainerActions.contains(action)) {
         dirty.insert(e.actor_id);
+        // dockerd emits die before its container list shows the container stopped; a list in
+        // that window would bring it back, so until it starts again it stays dead for us.
+        if (action == "die" || action == "destroy") dead.insert(e.actor_id);
+        else if (action == "start") dead.erase(e.actor_id);
     } else if (e.type == "network" && kNetworkActions.contains(action)) {
-        if (auto it = e.attributes.find("container"); it != e.attributes.end()) dirty.insert(it->second);
+        if (auto it = e.attributes.find("container"); it != e.attributes.end()) {
+            dirty.insert(it->second);
+            // The engine announces (dis)connects before its container list reflects them: look
+            // again once the list has settled.
+            recheck.insert(it->second);
+            if (recheck_at == Clock::time_point::max()) recheck_at = Clock::now() + kRecheckDelay;
+        }
         if (!state.networks.contains(e.actor_id) || action == "destroy") networks_dirty = true;
     } else {
         action = "other";
@@ -195,6 +210,8 @@ awaitable<bool> DockerDiscovery::Impl::full_resync() {
     }
     if (stopping) co_return false;
     state = std::move(fresh.value());
+    std::erase_if(dead, [&](const std::string& id) { return !state.containers.contains(id); });
+    for (const auto& id : dead) state.containers.erase(id);
     DiscoveryUpdate update;
     {
         std::lock_guard lock(snapshot_mutex);
@@ -233,7 +250,9 @@ awaitable<bool> DockerDiscovery::Impl::incremental(std::set<std::string> ids, bo
             co_return false;
         }
         for (const auto& id : wanted) state.containers.erase(id);
-        for (auto& c : fetched.value()) state.containers.emplace(c.id, std::move(c));
+        for (auto& c : fetched.value()) {
+            if (!dead.contains(c.id)) state.containers.emplace(c.id, std::move(c));
+        }
     }
     if (stopping) co_return false;
     DiscoveryUpdate update;
@@ -251,11 +270,16 @@ awaitable<void> DockerDiscovery::Impl::sync_loop() {
     Clock::duration backoff = kMinBackoff;
     while (!stopping) {
         if (!need_full && dirty.empty() && !networks_dirty) {
-            wake.expires_at(next_refresh);
+            wake.expires_at(std::min(next_refresh, recheck_at));
             boost::system::error_code ec;
             co_await wake.async_wait(asio::redirect_error(asio::use_awaitable, ec));
             if (stopping) break;
             if (Clock::now() >= next_refresh) need_full = true;
+            if (Clock::now() >= recheck_at) {
+                dirty.merge(recheck);
+                recheck.clear();
+                recheck_at = Clock::time_point::max();
+            }
             if (!need_full) co_await sleep(sync_timer, kCoalesceWindow);  // let a burst of events gather
             if (stopping) break;
         }
@@ -298,6 +322,7 @@ awaitable<void> DockerDiscovery::Impl::event_loop() {
                     spdlog::info("docker discovery: following events of {} (engine {}, API {})", client->host().url,
                                  version.value().version, client->api_version());
                     need_full = true;
+                    dead.clear();  // the resync after a new subscription sees a settled engine
                     wake.cancel();
                     sync_timer.cancel();  // a resync waiting out a backoff can go now
                 },
