@@ -10,6 +10,7 @@
 #include "agent/logging.hpp"
 #include "config/diagnostic.hpp"
 #include "config/loader.hpp"
+#include "discovery/docker_discovery.hpp"
 
 namespace autoscrape::agent {
 
@@ -39,7 +40,23 @@ config::Config ConfigSource::load() const {
 }
 
 // The stages of the data flow that exist so far; each later stage joins here.
-struct Agent::Stages {};
+struct Agent::Stages {
+    std::unique_ptr<discovery::DockerDiscovery> discovery;
+};
+
+namespace {
+
+void log_discovery_update(const discovery::DiscoveryUpdate& update) {
+    for (const auto& group : update.added) {
+        spdlog::info("discovered container {} with {} target(s)", group.source.substr(0, 12), group.targets.size());
+    }
+    for (const auto& group : update.changed) {
+        spdlog::info("container {} changed, now {} target(s)", group.source.substr(0, 12), group.targets.size());
+    }
+    for (const auto& source : update.removed) spdlog::info("container {} is gone", source.substr(0, 12));
+}
+
+}  // namespace
 
 Agent::Agent(config::Config config, ConfigSource source)
     : source_(std::move(source)),
@@ -95,7 +112,10 @@ void Agent::stop() {
     });
 }
 
-bool Agent::ready() const { return true; }
+bool Agent::ready() const {
+    std::lock_guard lock(mutex_);
+    return stages_->discovery && stages_->discovery->ready();
+}
 
 ReloadResult Agent::reload() {
     std::lock_guard reload_lock(reload_mutex_);
@@ -116,6 +136,13 @@ ReloadResult Agent::reload() {
 void Agent::apply(const config::Config& next) {
     std::lock_guard lock(mutex_);
     if (next.log != config_.log) setup_logging(next.log);
+    if (next.docker != config_.docker) {
+        spdlog::info("docker section changed: restarting discovery");
+        boost::asio::post(io_, [this, docker = next.docker] {
+            std::lock_guard lock(mutex_);
+            restart_discovery(docker);
+        });
+    }
     if (next.web != config_.web) {
         spdlog::warn("web.* changes take effect at the next restart (the listener stays on {})",
                      config_.web.listen_address);
@@ -125,8 +152,21 @@ void Agent::apply(const config::Config& next) {
     config_.web = running_web;
 }
 
-void Agent::start_stages() {}
+void Agent::start_stages() {
+    std::lock_guard lock(mutex_);
+    restart_discovery(config_.docker);
+}
 
-void Agent::stop_stages() {}
+void Agent::stop_stages() {
+    std::lock_guard lock(mutex_);
+    if (stages_->discovery) stages_->discovery->stop();
+}
+
+void Agent::restart_discovery(const config::DockerConfig& docker) {
+    if (stages_->discovery) stages_->discovery->stop();
+    stages_->discovery = std::make_unique<discovery::DockerDiscovery>(io_, docker, *metrics_->registry());
+    stages_->discovery->subscribe(log_discovery_update);
+    stages_->discovery->start();
+}
 
 }  // namespace autoscrape::agent

@@ -52,6 +52,8 @@ private:
     void stop_stages();
     void await_signals();
     void apply(const config::Config& next);
+    // Runs on the io_context with mutex_ held.
+    void restart_discovery(const config::DockerConfig& docker);
 
     ConfigSource source_;
     config::Config config_;

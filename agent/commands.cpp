@@ -10,6 +10,7 @@
 #include "config/diagnostic.hpp"
 #include "config/dump.hpp"
 #include "config/loader.hpp"
+#include "discovery/discover_once.hpp"
 
 namespace autoscrape::agent {
 namespace {
@@ -49,6 +50,15 @@ ExitCode version(std::ostream& out) {
     return ExitCode::Ok;
 }
 
+ExitCode discover(const CliOptions& options, std::ostream& out, std::ostream& err) {
+    const auto source = ConfigSource::from_cli(options);
+    const auto config = load_or_report(source, err);
+    if (!config) return ExitCode::UsageError;
+    setup_logging(config->log);
+    const auto format = options.output == "json" ? discovery::OutputFormat::Json : discovery::OutputFormat::Table;
+    return discovery::run_discover_once(*config, out, format) == 0 ? ExitCode::Ok : ExitCode::RuntimeError;
+}
+
 ExitCode run_agent(const CliOptions& options, std::ostream& err) {
     const auto source = ConfigSource::from_cli(options);
     auto config = load_or_report(source, err);
@@ -76,6 +86,7 @@ ExitCode run_command(const CliOptions& options, std::ostream& out, std::ostream&
         case Command::Run:
             return run_agent(options, err);
         case Command::Discover:
+            return discover(options, out, err);
         case Command::Generate:
             break;
     }
