@@ -1,7 +1,7 @@
 #include "discovery_harness.hpp"
 
 #include "discovery/discover_once.hpp"
-#include "tests/integration/docker_fixture.hpp"
+#include "tests/integration/support/docker_fixture.hpp"
 
 #include <catch2/catch.hpp>
 

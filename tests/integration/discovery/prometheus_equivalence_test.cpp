@@ -1,6 +1,6 @@
 #include "discovery_harness.hpp"
 
-#include "tests/integration/docker_fixture.hpp"
+#include "tests/integration/support/docker_fixture.hpp"
 #include "tests/integration/support/http_get.hpp"
 #include "tests/integration/support/process.hpp"
 

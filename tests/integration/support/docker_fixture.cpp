@@ -1,4 +1,4 @@
-#include "tests/integration/docker_fixture.hpp"
+#include "tests/integration/support/docker_fixture.hpp"
 
 #include "tests/integration/support/process.hpp"
 
