@@ -50,6 +50,8 @@
 #include "config/loader.hpp"
 
 #include <spdlog/spdlog.h>
+#include <yaml-cpp/eventhandler.h>
+#include <yaml-cpp/yaml.h>
 
 #include <algorithm>
 #include <cerrno>
@@ -71,26 +73,55 @@ constexpr std::size_t kMaxConfigBytes = 4 << 20;
     throw ConfigError({Diagnostic{source, 0, 0, message}});
 }
 
+// Records where each document starts. yaml-cpp 0.7's LoadAll never returns on a stray flow ','
+// at the top level (`,` or `[a],`): it yields an endless run of empty documents at the same token.
+// So documents are counted here with a bound, and the tree is built by YAML::Load (one document).
+class DocumentStarts : public YAML::EventHandler {
+public:
+    std::vector<YAML::Mark> starts;
+    void OnDocumentStart(const YAML::Mark& mark) override { starts.push_back(mark); }
+    void OnDocumentEnd() override {}
+    void OnNull(const YAML::Mark&, YAML::anchor_t) override {}
+    void OnAlias(const YAML::Mark&, YAML::anchor_t) override {}
+    void OnScalar(const YAML::Mark&, const std::string&, YAML::anchor_t, const std::string&) override {}
+    void OnSequenceStart(const YAML::Mark&, const std::string&, YAML::anchor_t, YAML::EmitterStyle::value) override {}
+    void OnSequenceEnd() override {}
+    void OnMapStart(const YAML::Mark&, const std::string&, YAML::anchor_t, YAML::EmitterStyle::value) override {}
+    void OnMapEnd() override {}
+};
+
+Diagnostic at(const std::string& source, const YAML::Mark& mark, std::string message) {
+    const bool known = !mark.is_null() && mark.line >= 0;
+    return {source, known ? mark.line + 1 : 0, known ? mark.column + 1 : 0, std::move(message)};
+}
+
+YAML::Node parse_single_document(const std::string& text, const std::string& source) {
+    try {
+        std::istringstream in(text);
+        YAML::Parser parser(in);
+        DocumentStarts documents;
+        while (documents.starts.size() < 2 && parser.HandleNextDocument(documents)) {
+        }
+        if (documents.starts.size() > 1) {
+            const auto& second = documents.starts[1];
+            const bool stray_comma = second.pos >= 0 && static_cast<std::size_t>(second.pos) < text.size() &&
+                                     text[static_cast<std::size_t>(second.pos)] == ',';
+            throw ConfigError({at(source, second,
+                                  stray_comma ? "invalid YAML: unexpected ',' outside a [list] or {mapping}"
+                                              : "expected one YAML document, found more")});
+        }
+        return YAML::Load(text);
+    } catch (const YAML::Exception& e) {
+        throw ConfigError({at(source, e.mark, "invalid YAML: " + e.msg)});
+    }
+}
+
 }  // namespace
 
 Config load_config_string(std::string_view yaml, const std::string& source_name) {
     if (yaml.size() > kMaxConfigBytes) fail_file(source_name, "larger than 4MiB; is this the right file?");
-    std::vector<YAML::Node> documents;
-    try {
-        documents = YAML::LoadAll(std::string(yaml));
-    } catch (const YAML::Exception& e) {
-        const bool known = !e.mark.is_null() && e.mark.line >= 0;
-        throw ConfigError({Diagnostic{source_name, known ? e.mark.line + 1 : 0, known ? e.mark.column + 1 : 0,
-                                      "invalid YAML: " + e.msg}});
-    }
-    if (documents.size() > 1) {
-        const auto mark = documents[1].Mark();
-        throw ConfigError({Diagnostic{source_name, mark.is_null() ? 0 : mark.line + 1,
-                                      mark.is_null() ? 0 : mark.column + 1,
-                                      "expected one YAML document, found " + std::to_string(documents.size())}});
-    }
+    const YAML::Node root = parse_single_document(std::string(yaml), source_name);
     Reader reader(source_name, process_env);
-    const YAML::Node root = documents.empty() ? YAML::Node() : documents.front();
     Config config = decode_config(reader, root);
     if (reader.has_errors()) {
         auto diagnostics = reader.take_diagnostics();

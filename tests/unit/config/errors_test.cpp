@@ -57,7 +57,12 @@ TEST_CASE("Invalid YAML syntax is reported with the parser's position", "[errors
 }
 
 TEST_CASE("More than one YAML document is rejected", "[errors]") {
-    CHECK(errors_of("global: {}\n---\nwal: {}\n") == "test.yaml:3:1: expected one YAML document, found 2");
+    CHECK(errors_of("global: {}\n---\nwal: {}\n") == "test.yaml:2:1: expected one YAML document, found more");
+}
+
+TEST_CASE("A stray top-level comma is an error, not a hang in yaml-cpp", "[errors]") {
+    CHECK(errors_of(",") == "test.yaml:1:1: invalid YAML: unexpected ',' outside a [list] or {mapping}");
+    CHECK(errors_of("[a],") == "test.yaml:1:4: invalid YAML: unexpected ',' outside a [list] or {mapping}");
 }
 
 TEST_CASE("scrape_timeout may not exceed scrape_interval", "[errors]") {
