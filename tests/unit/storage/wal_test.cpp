@@ -337,3 +337,42 @@ TEST_CASE("fsync_interval 0 fsyncs every commit and the fsync histogram records 
     }
     CHECK(metric_value(registry, "autoscrape_wal_fsync_duration_seconds") >= 3);
 }
+
+TEST_CASE("A reader following the live WAL while a writer rotates segments sees every sample once")
+{
+    TempDir dir;
+    prometheus::Registry registry;
+    auto cfg = wal_config(dir);
+    cfg.segment_size = 1024;
+    Wal wal(cfg, registry);
+    auto app = wal.appender();
+    const auto ref = app->series(metric("up"));
+    constexpr int kSamples = 3000;
+    std::thread writer([&] {
+        for (int i = 0; i < kSamples; ++i) {
+            app->append(ref, i, i);
+            app->commit();
+        }
+    });
+    WalReader reader(wal, {});
+    WalRecord record;
+    std::vector<std::int64_t> seen;
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+    while (seen.size() < kSamples && std::chrono::steady_clock::now() < deadline) {
+        if (!reader.next(record)) {
+            std::this_thread::yield();
+            continue;
+        }
+        if (record.type == RecordType::Samples) {
+            for (const auto& s : record.samples) {
+                seen.push_back(s.timestamp_ms);
+            }
+        }
+    }
+    writer.join();
+    REQUIRE(seen.size() == kSamples);
+    for (int i = 0; i < kSamples; ++i) {
+        REQUIRE(seen[static_cast<std::size_t>(i)] == i);
+    }
+    CHECK_FALSE(reader.next(record));
+}
