@@ -1,0 +1,234 @@
+#include "agent/remote/queue_manager.hpp"
+
+#include <algorithm>
+#include <optional>
+
+#include <spdlog/spdlog.h>
+
+namespace autoscrape::remote {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+// How long the reader sleeps when it has read everything committed so far.
+constexpr std::chrono::milliseconds kPollInterval{10};
+constexpr std::chrono::seconds kAckInterval{1};
+
+std::size_t shard_of(storage::SeriesRef ref, std::size_t shards)
+{
+    // Refs are dense small integers; mix them so consecutive refs spread over the shards.
+    return static_cast<std::size_t>((ref * 0x9E3779B97F4A7C15ULL) >> 32) % shards;
+}
+
+std::int64_t nanos(Clock::time_point t)
+{
+    return std::chrono::duration_cast<std::chrono::nanoseconds>(t.time_since_epoch()).count();
+}
+
+}  // namespace
+
+QueueManager::QueueManager(config::RemoteWriteConfig config, config::Labels external_labels, storage::Wal& wal,
+                           QueueMetricFamilies& families)
+    : config_(std::move(config)),
+      external_labels_(std::move(external_labels)),
+      wal_(wal),
+      relabeler_(config_.write_relabel_configs),
+      metrics_(families, config_.name, config_.url),
+      start_(wal_.register_reader(config_.name)),
+      acks_(start_),
+      ctx_{config_, acks_, metrics_}
+{
+    validate(config_);
+}
+
+void QueueManager::validate(const config::RemoteWriteConfig& config)
+{
+    // Here rather than in a shard thread, where an exception would have nowhere to go.
+    WriteClient check(config);
+    scrape::Relabeler relabel(config.write_relabel_configs);
+}
+
+QueueManager::~QueueManager()
+{
+    stop(Clock::now());
+}
+
+void QueueManager::start()
+{
+    if (!thread_.joinable() && !stop_requested_) {
+        thread_ = std::thread([this] { run(); });
+    }
+}
+
+void QueueManager::stop(Clock::time_point deadline)
+{
+    {
+        std::lock_guard lock(stop_mu_);
+        if (!stop_requested_) {
+            ctx_.give_up_at = nanos(deadline);
+            ctx_.stopping = true;
+            stop_requested_ = true;
+        }
+    }
+    stop_cv_.notify_all();
+    if (thread_.joinable()) {
+        thread_.join();
+    }
+}
+
+void QueueManager::run()
+{
+    set_shards(std::max<std::uint32_t>(config_.queue_config.min_shards, 1));
+    std::optional<storage::WalReader> reader(std::in_place, wal_, start_);
+    storage::WalRecord record;
+    auto last_ack = Clock::now();
+    auto last_update = Clock::now();
+    while (!stop_requested_) {
+        const auto now = Clock::now();
+        if (now - last_ack >= kAckInterval) {
+            acknowledge();
+            last_ack = now;
+        }
+        if (now - last_update >= shard_update_interval_) {
+            update_shards();
+            last_update = now;
+        }
+        if (const auto first = wal_.first_segment(); reader->position().segment < first) {
+            // The size/age limit deleted segments we had not read; their live series records moved
+            // to the checkpoint, which a fresh reader reads first.
+            reader.emplace(wal_, storage::WalPosition{first, 0});
+        }
+        if (!reader->next(record)) {
+            std::unique_lock lock(stop_mu_);
+            stop_cv_.wait_for(lock, kPollInterval, [this] { return stop_requested_.load(); });
+            continue;
+        }
+        if (!handle(record, reader->position())) {
+            break;
+        }
+    }
+    // Flush: shards send what they hold until the stop deadline, then give up on the rest.
+    for (auto& shard : shards_) {
+        shard->close();
+    }
+    shards_.clear();
+    acknowledge();
+}
+
+void QueueManager::remember_series(const storage::SeriesEntry& entry)
+{
+    if (series_.contains(entry.ref)) {
+        return;  // a ref's labels never change; this is a re-logged or checkpointed copy
+    }
+    scrape::LabelSet set;
+    for (const auto& [name, value] : entry.labels) {
+        set.set(name, value);
+    }
+    for (const auto& [name, value] : external_labels_) {
+        if (!set.has(name)) {  // as in Prometheus, the series' own label wins
+            set.set(name, value);
+        }
+    }
+    if (!relabeler_.apply(set)) {
+        series_.emplace(entry.ref, nullptr);
+        return;
+    }
+    auto labels = std::make_unique<storage::Labels>();
+    for (const auto& label : set) {
+        labels->emplace_back(label.name, label.value);
+    }
+    storage::sort_labels(*labels);
+    series_.emplace(entry.ref, std::move(labels));
+}
+
+bool QueueManager::handle(const storage::WalRecord& record, storage::WalPosition end)
+{
+    if (record.type == storage::RecordType::Series) {
+        for (const auto& entry : record.series) {
+            remember_series(entry);
+        }
+        acks_.add(end, 0);
+        return true;
+    }
+    kept_.clear();
+    std::uint64_t dropped = 0;
+    for (const auto& s : record.samples) {
+        const auto it = series_.find(s.ref);
+        if (it == series_.end() || !it->second) {
+            ++dropped;
+            continue;
+        }
+        kept_.push_back({it->second.get(), s.ref, s.timestamp_ms, s.value, 0});
+        highest_timestamp_ms_ = std::max(highest_timestamp_ms_, static_cast<double>(s.timestamp_ms));
+    }
+    if (dropped > 0) {
+        metrics_.samples_dropped.Increment(static_cast<double>(dropped));
+    }
+    metrics_.highest_timestamp.Set(highest_timestamp_ms_ / 1000.0);
+    const std::uint64_t id = acks_.add(end, kept_.size());
+    for (auto& sample : kept_) {
+        sample.record = id;
+        if (!shards_[shard_of(sample.ref, shards_.size())]->push(sample)) {
+            return false;  // stopping: this record stays unacknowledged
+        }
+        metrics_.samples_pending.Increment();
+        ++queued_total_;
+    }
+    return true;
+}
+
+void QueueManager::set_shards(std::uint32_t count)
+{
+    for (auto& shard : shards_) {
+        shard->close();
+    }
+    shards_.clear();  // joins: every queued sample is delivered or given up on first
+    for (std::uint32_t i = 0; i < count; ++i) {
+        shards_.push_back(std::make_unique<Shard>(ctx_));
+    }
+    metrics_.shards.Set(count);
+}
+
+void QueueManager::update_shards()
+{
+    const double seconds = std::chrono::duration<double>(shard_update_interval_).count();
+    const std::uint64_t delivered = ctx_.delivered;
+    const std::uint64_t given_up = ctx_.given_up;
+    const std::int64_t send_nanos = ctx_.send_nanos;
+    in_rate_.tick(static_cast<double>(queued_total_ - last_queued_), seconds);
+    out_rate_.tick(static_cast<double>(delivered - last_delivered_), seconds);
+    dropped_rate_.tick(static_cast<double>(given_up - last_given_up_), seconds);
+    send_seconds_rate_.tick(static_cast<double>(send_nanos - last_send_nanos_) / 1e9, seconds);
+    last_queued_ = queued_total_;
+    last_delivered_ = delivered;
+    last_given_up_ = given_up;
+    last_send_nanos_ = send_nanos;
+
+    const ShardInputs inputs{in_rate_.rate(), out_rate_.rate(), dropped_rate_.rate(), send_seconds_rate_.rate(),
+                             static_cast<double>(queued_total_ - delivered - given_up)};
+    const auto current = static_cast<std::uint32_t>(shards_.size());
+    const auto desired = desired_shards(inputs, current, config_.queue_config.min_shards,
+                                        config_.queue_config.max_shards);
+    metrics_.shards_desired.Set(desired);
+    // Like Prometheus, do not resize while the backend is failing: the flush would only block.
+    const auto since_success = nanos(Clock::now()) - ctx_.last_success_nanos.load();
+    const bool healthy = since_success < 2 * std::chrono::nanoseconds(shard_update_interval_).count();
+    if (desired != current && healthy) {
+        spdlog::info("remote_write {}: resharding from {} to {}", config_.name, current, desired);
+        set_shards(desired);
+    }
+}
+
+void QueueManager::acknowledge()
+{
+    if (const auto pos = acks_.take()) {
+        try {
+            wal_.acknowledge(config_.name, *pos);
+        } catch (const std::exception& e) {
+            spdlog::error("remote_write {}: cannot persist the WAL position: {}", config_.name, e.what());
+        }
+    }
+}
+
+}  // namespace autoscrape::remote

@@ -1,0 +1,95 @@
+// One remote_write endpoint: follows the WAL from the endpoint's own acknowledged position, turns
+// series refs into the labels the receiver gets (external_labels, then write_relabel_configs),
+// spreads samples over shards by series (so each series stays in order), and acknowledges the WAL
+// position once everything before it was delivered or refused. Endpoints are independent: each has
+// its own reader, shards, connections and position, so a slow backend never stalls another.
+//
+// Threads: one WAL reader (which also resizes the shard set and acknowledges), one per shard.
+// Shard count moves between min_shards and max_shards (see shard_count.hpp); a resize flushes the
+// old shards first, as Prometheus does, so no series is ever sent out of order.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <unordered_map>
+#include <vector>
+
+#include "agent/remote/ack_tracker.hpp"
+#include "agent/remote/queue_metrics.hpp"
+#include "agent/remote/shard.hpp"
+#include "agent/remote/shard_count.hpp"
+#include "agent/scrape/relabel.hpp"
+#include "agent/storage/wal.hpp"
+#include "agent/storage/wal_reader.hpp"
+#include "config/config.hpp"
+
+namespace autoscrape::remote {
+
+class QueueManager {
+public:
+    // Registers the endpoint (config.name) as a WAL reader. Throws std::invalid_argument for a bad
+    // url, reserved header, TLS file or write_relabel_configs rule.
+    QueueManager(config::RemoteWriteConfig config, config::Labels external_labels, storage::Wal& wal,
+                 QueueMetricFamilies& families);
+    ~QueueManager();  // stop() with no flush time
+
+    // The checks the constructor makes, without registering anything (for reloads).
+    static void validate(const config::RemoteWriteConfig& config);
+    QueueManager(const QueueManager&) = delete;
+    QueueManager& operator=(const QueueManager&) = delete;
+
+    void start();
+
+    // Stops reading the WAL, sends what is queued until `deadline`, acknowledges what was
+    // delivered. The rest stays in the WAL for the next start. Idempotent.
+    void stop(std::chrono::steady_clock::time_point deadline);
+
+    const config::RemoteWriteConfig& config() const { return config_; }
+    const config::Labels& external_labels() const { return external_labels_; }
+
+    // How often the shard count is reconsidered (Prometheus: 10 s); tests shorten it.
+    void set_shard_update_interval(std::chrono::milliseconds interval) { shard_update_interval_ = interval; }
+
+private:
+    void run();
+    bool handle(const storage::WalRecord& record, storage::WalPosition end);
+    void remember_series(const storage::SeriesEntry& entry);
+    void set_shards(std::uint32_t count);
+    void update_shards();
+    void acknowledge();
+
+    config::RemoteWriteConfig config_;
+    config::Labels external_labels_;
+    storage::Wal& wal_;
+    scrape::Relabeler relabeler_;
+    QueueMetrics metrics_;
+    storage::WalPosition start_;
+    AckTracker acks_;
+    ShardContext ctx_;
+    std::chrono::milliseconds shard_update_interval_{10'000};
+
+    // Labels as sent, by ref; nullptr when write_relabel_configs dropped the series. Entries are
+    // never moved, so shards can hold the pointers.
+    std::unordered_map<storage::SeriesRef, std::unique_ptr<const storage::Labels>> series_;
+    std::vector<std::unique_ptr<Shard>> shards_;
+    std::vector<QueuedSample> kept_;
+    std::uint64_t queued_total_ = 0;
+    double highest_timestamp_ms_ = 0;
+
+    // Rates for the shard calculator, and the counters they were last ticked from.
+    Ewma in_rate_, out_rate_, dropped_rate_, send_seconds_rate_;
+    std::uint64_t last_queued_ = 0, last_delivered_ = 0, last_given_up_ = 0;
+    std::int64_t last_send_nanos_ = 0;
+
+    std::mutex stop_mu_;
+    std::condition_variable stop_cv_;
+    std::atomic<bool> stop_requested_{false};
+    std::thread thread_;
+};
+
+}  // namespace autoscrape::remote

@@ -1,0 +1,209 @@
+#include "agent/remote/shard.hpp"
+
+#include <algorithm>
+
+#include <spdlog/spdlog.h>
+
+namespace autoscrape::remote {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+std::int64_t nanos(Clock::time_point t)
+{
+    return std::chrono::duration_cast<std::chrono::nanoseconds>(t.time_since_epoch()).count();
+}
+
+// Refusals are logged at most this often per endpoint: a misconfigured receiver refuses every
+// batch, and one line per batch would flood the log.
+constexpr std::chrono::seconds kRefusalLogInterval{10};
+
+}  // namespace
+
+Clock::time_point ShardContext::give_up_time() const
+{
+    return Clock::time_point(std::chrono::nanoseconds(give_up_at.load()));
+}
+
+Shard::Shard(ShardContext& context)
+    : ctx_(context),
+      client_(context.config),
+      policy_(context.config.queue_config.min_backoff, context.config.queue_config.max_backoff,
+              context.config.queue_config.retry_on_http_429),
+      thread_([this] { run(); })
+{
+}
+
+Shard::~Shard()
+{
+    close();
+    join();
+}
+
+bool Shard::push(const QueuedSample& sample)
+{
+    const std::size_t capacity = std::max<std::uint64_t>(ctx_.config.queue_config.capacity, 1);
+    std::unique_lock lock(mu_);
+    while (queue_.size() >= capacity) {
+        if (closed_ || ctx_.stopping) {
+            return false;
+        }
+        not_full_.wait_for(lock, ShardContext::kWaitSlice);
+    }
+    if (closed_ || ctx_.stopping) {
+        return false;
+    }
+    queue_.push_back(sample);
+    if (queue_.size() >= ctx_.config.queue_config.max_samples_per_send) {
+        not_empty_.notify_one();
+    }
+    return true;
+}
+
+void Shard::close()
+{
+    {
+        std::lock_guard lock(mu_);
+        closed_ = true;
+    }
+    not_empty_.notify_one();
+    not_full_.notify_all();
+}
+
+void Shard::join()
+{
+    if (thread_.joinable()) {
+        thread_.join();
+    }
+}
+
+void Shard::run()
+{
+    const std::size_t max_batch = std::max<std::uint64_t>(ctx_.config.queue_config.max_samples_per_send, 1);
+    for (;;) {
+        {
+            std::unique_lock lock(mu_);
+            while (queue_.empty() && !closed_) {
+                not_empty_.wait_for(lock, ShardContext::kWaitSlice);
+            }
+            if (queue_.empty()) {
+                return;  // closed and drained
+            }
+            // A batch goes out when full, or batch_send_deadline after its first sample arrived.
+            const auto deadline = Clock::now() + ctx_.config.queue_config.batch_send_deadline;
+            while (queue_.size() < max_batch && !closed_ && Clock::now() < deadline) {
+                not_empty_.wait_until(lock, std::min(deadline, Clock::now() + ShardContext::kWaitSlice));
+            }
+            const std::size_t n = std::min(queue_.size(), max_batch);
+            batch_.assign(queue_.begin(), queue_.begin() + static_cast<std::ptrdiff_t>(n));
+            queue_.erase(queue_.begin(), queue_.begin() + static_cast<std::ptrdiff_t>(n));
+        }
+        not_full_.notify_all();
+        send_batch();
+        if (ctx_.stopping && Clock::now() >= ctx_.give_up_time()) {
+            std::lock_guard lock(mu_);
+            ctx_.metrics.samples_pending.Decrement(static_cast<double>(queue_.size()));
+            queue_.clear();  // unacknowledged: read again after the restart
+            return;
+        }
+    }
+}
+
+void Shard::encode_batch()
+{
+    // One TimeSeries per series; stable so each series' samples stay in timestamp order.
+    std::stable_sort(batch_.begin(), batch_.end(),
+                     [](const QueuedSample& a, const QueuedSample& b) { return a.ref < b.ref; });
+    encoder_.clear();
+    for (std::size_t i = 0; i < batch_.size();) {
+        points_.clear();
+        std::size_t j = i;
+        for (; j < batch_.size() && batch_[j].ref == batch_[i].ref; ++j) {
+            points_.push_back({batch_[j].timestamp_ms, batch_[j].value});
+        }
+        encoder_.add_series(*batch_[i].labels, points_);
+        i = j;
+    }
+}
+
+void Shard::finish_batch(bool acknowledge)
+{
+    ctx_.metrics.samples_pending.Decrement(static_cast<double>(batch_.size()));
+    if (acknowledge) {
+        // Batches hold runs of the same record; report each run once.
+        std::sort(batch_.begin(), batch_.end(),
+                  [](const QueuedSample& a, const QueuedSample& b) { return a.record < b.record; });
+        for (std::size_t i = 0; i < batch_.size();) {
+            std::size_t j = i;
+            while (j < batch_.size() && batch_[j].record == batch_[i].record) {
+                ++j;
+            }
+            ctx_.acks.done(batch_[i].record, j - i);
+            i = j;
+        }
+    }
+    batch_.clear();
+}
+
+void Shard::send_batch()
+{
+    encode_batch();
+    const std::string_view body = encoder_.compress();
+    const auto n = static_cast<double>(batch_.size());
+    for (;;) {
+        const auto give_up = ctx_.stopping ? ctx_.give_up_time() : Clock::time_point::max();
+        if (Clock::now() >= give_up) {
+            finish_batch(false);
+            return;
+        }
+        const auto start = Clock::now();
+        const WriteResult result = client_.send(body, give_up, [this] {
+            return ctx_.stopping && Clock::now() >= ctx_.give_up_time();
+        });
+        const auto elapsed = Clock::now() - start;
+        ctx_.send_nanos += std::chrono::duration_cast<std::chrono::nanoseconds>(elapsed).count();
+        ctx_.metrics.sent_batch_duration.Observe(std::chrono::duration<double>(elapsed).count());
+        const auto decision = policy_.classify(result.status, result.retry_after, std::chrono::system_clock::now());
+        if (decision.outcome == SendOutcome::Ok) {
+            std::int64_t newest = 0;
+            for (const auto& s : batch_) {
+                newest = std::max(newest, s.timestamp_ms);
+            }
+            ctx_.metrics.samples.Increment(n);
+            ctx_.metrics.bytes.Increment(static_cast<double>(body.size()));
+            if (static_cast<double>(newest) / 1000.0 > ctx_.metrics.highest_sent_timestamp.Value()) {
+                ctx_.metrics.highest_sent_timestamp.Set(static_cast<double>(newest) / 1000.0);
+            }
+            ctx_.delivered += batch_.size();
+            ctx_.last_success_nanos = nanos(Clock::now());
+            policy_.reset();
+            finish_batch(true);
+            return;
+        }
+        if (decision.outcome == SendOutcome::Drop) {
+            ctx_.metrics.samples_failed.Increment(n);
+            ctx_.given_up += batch_.size();
+            const auto now = nanos(Clock::now());
+            auto last = ctx_.last_refusal_log_nanos.load();
+            if (now - last >= std::chrono::nanoseconds(kRefusalLogInterval).count() &&
+                ctx_.last_refusal_log_nanos.compare_exchange_strong(last, now)) {
+                spdlog::error("remote_write {}: receiver refused a batch of {} samples with status {}: {}",
+                              ctx_.config.name, batch_.size(), result.status, result.error);
+            }
+            finish_batch(true);
+            return;
+        }
+        ctx_.metrics.samples_retried.Increment(n);
+        const auto wait = policy_.next_backoff(decision.retry_after);
+        spdlog::warn("remote_write {}: send failed ({}{}), retrying in {} ms", ctx_.config.name,
+                     result.status == 0 ? "no response: " : "status " + std::to_string(result.status) + ": ",
+                     result.error, wait.count());
+        const auto until = Clock::now() + wait;
+        while (Clock::now() < until && !(ctx_.stopping && Clock::now() >= ctx_.give_up_time())) {
+            std::this_thread::sleep_for(std::min<Clock::duration>(until - Clock::now(), ShardContext::kWaitSlice));
+        }
+    }
+}
+
+}  // namespace autoscrape::remote

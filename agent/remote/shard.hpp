@@ -1,0 +1,91 @@
+// One shard of an endpoint's queue: a bounded queue of samples, a thread that cuts it into batches
+// (max_samples_per_send, or whatever arrived within batch_send_deadline), and its own connection.
+// A batch is retried (5xx, 429, no response) with RetryPolicy's backoff until it is delivered,
+// refused (other 4xx: dropped and counted) or the endpoint is stopped past its flush deadline,
+// in which case its samples stay unacknowledged and are read again after the restart.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <limits>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#include "agent/remote/ack_tracker.hpp"
+#include "agent/remote/queue_metrics.hpp"
+#include "agent/remote/retry_policy.hpp"
+#include "agent/remote/write_client.hpp"
+#include "agent/remote/write_request.hpp"
+#include "agent/storage/series.hpp"
+#include "config/config.hpp"
+
+namespace autoscrape::remote {
+
+struct QueuedSample {
+    const storage::Labels* labels = nullptr;  // owned by the queue manager's series cache
+    storage::SeriesRef ref = 0;
+    std::int64_t timestamp_ms = 0;
+    double value = 0;
+    std::uint64_t record = 0;  // AckTracker id
+};
+
+// Shared by an endpoint's shards and its queue manager (which feeds the shard calculator and
+// stops them). Waits are sliced so a stop is seen within kWaitSlice without cross-notification.
+struct ShardContext {
+    static constexpr std::chrono::milliseconds kWaitSlice{50};
+
+    const config::RemoteWriteConfig& config;
+    AckTracker& acks;
+    QueueMetrics& metrics;
+    std::atomic<bool> stopping{false};
+    // steady_clock nanoseconds after which a stopping shard gives up on what it still holds.
+    std::atomic<std::int64_t> give_up_at{std::numeric_limits<std::int64_t>::max()};
+    std::atomic<std::uint64_t> delivered{0};
+    std::atomic<std::uint64_t> given_up{0};  // refused by the receiver
+    std::atomic<std::int64_t> send_nanos{0};
+    std::atomic<std::int64_t> last_success_nanos{0};
+    std::atomic<std::int64_t> last_refusal_log_nanos{0};
+
+    std::chrono::steady_clock::time_point give_up_time() const;
+};
+
+class Shard {
+public:
+    explicit Shard(ShardContext& context);
+    ~Shard();  // close() and join
+    Shard(const Shard&) = delete;
+    Shard& operator=(const Shard&) = delete;
+
+    // Queues one sample, waiting while the queue is at capacity; false once stopping.
+    bool push(const QueuedSample& sample);
+
+    // No more push(); the thread sends what is queued (until the context's give-up time) and ends.
+    void close();
+    void join();
+
+private:
+    void run();
+    void send_batch();
+    void encode_batch();
+    void finish_batch(bool acknowledge);
+
+    ShardContext& ctx_;
+    WriteClient client_;
+    RetryPolicy policy_;
+    WriteRequestEncoder encoder_;
+    std::vector<QueuedSample> batch_;
+    std::vector<Point> points_;
+
+    std::mutex mu_;
+    std::condition_variable not_empty_;
+    std::condition_variable not_full_;
+    std::deque<QueuedSample> queue_;
+    bool closed_ = false;
+    std::thread thread_;
+};
+
+}  // namespace autoscrape::remote
