@@ -1,0 +1,162 @@
+#include "agent/scrape/scrape_cache.hpp"
+
+#include <algorithm>
+#include <unordered_set>
+#include <vector>
+
+#include <fmt/format.h>
+
+#include "agent/storage/stale.hpp"
+
+namespace autoscrape::scrape {
+
+namespace {
+
+// Prometheus' resolveConflictingExposedLabels: a scraped label that collides with a target label
+// moves to exported_<name> (exported_exported_<name>, ... until free).
+void attach_target_labels(LabelSet& labels, const LabelSet& target, bool honor_labels) {
+    if (honor_labels) {
+        for (const auto& l : target)
+            if (!labels.has(l.name)) labels.set(l.name, l.value);
+        return;
+    }
+    std::vector<Label> conflicts;
+    for (const auto& l : target) {
+        const auto existing = labels.get(l.name);
+        if (!existing.empty()) conflicts.push_back({l.name, std::string(existing)});
+        labels.set(l.name, l.value);
+    }
+    for (const auto& c : conflicts) {
+        std::string name = c.name;
+        do {
+            name = "exported_" + name;
+        } while (labels.has(name));
+        labels.set(name, c.value);
+    }
+}
+
+}  // namespace
+
+bool ScrapeCache::in_last_ok(const CacheEntry& e) const {
+    if (!has_last_ok_) return false;
+    return e.last_seen == last_ok_ || (e.last_seen == attempt_ && e.seen_before == last_ok_);
+}
+
+void ScrapeCache::touch(CacheEntry& e) const {
+    if (e.last_seen == attempt_) return;
+    e.seen_before = e.last_seen;
+    e.last_seen = attempt_;
+}
+
+std::string ScrapeCache::build_entry(storage::Appender& app, const LabelSet& target, const SeriesOptions& options,
+                                     const AppendLimits& limits, CacheEntry& entry) {
+    ++labels_built_;
+    scratch_.clear();
+    scratch_.set("__name__", parser_.metric_name());
+    for (std::size_t i = 0; i < parser_.label_count(); ++i) {
+        const auto l = parser_.label(i);
+        scratch_.set(l.name, l.value);
+    }
+    attach_target_labels(scratch_, target, options.honor_labels);
+    if (options.metric_relabel && !options.metric_relabel->apply(scratch_)) {
+        entry.dropped = true;
+        return {};
+    }
+    if (scratch_.get("__name__").empty()) {
+        entry.dropped = true;
+        return {};
+    }
+    if (limits.label_limit > 0 && scratch_.size() > limits.label_limit)
+        return fmt::format("label_limit exceeded (metric: {:.50}, number of labels: {}, limit: {})",
+                           scratch_.get("__name__"), scratch_.size(), limits.label_limit);
+    storage_labels_.clear();
+    for (const auto& l : scratch_) storage_labels_.emplace_back(l.name, l.value);
+    entry.ref = app.series(storage_labels_);
+    return {};
+}
+
+AppendResult ScrapeCache::append(storage::Appender& app, std::string_view body, Format format,
+                                 const LabelSet& target, const SeriesOptions& options, const AppendLimits& limits,
+                                 std::int64_t timestamp_ms) {
+    AppendResult result;
+    ++attempt_;
+    parser_.reset(body, format);
+    for (;;) {
+        const scrape::Entry kind = parser_.next();
+        if (kind == scrape::Entry::Eof) break;
+        if (kind == scrape::Entry::Error) {
+            result.error = parser_.error().to_string();
+            return result;
+        }
+        if (kind != scrape::Entry::Series) continue;
+        ++result.total;
+
+        const auto key = parser_.series();
+        auto it = entries_.find(key);
+        if (it == entries_.end()) {
+            CacheEntry fresh;
+            fresh.last_seen = attempt_;
+            if (auto err = build_entry(app, target, options, limits, fresh); !err.empty()) {
+                result.error = std::move(err);
+                return result;
+            }
+            if (!fresh.dropped) ++result.series_added;
+            it = entries_.emplace(std::string(key), fresh).first;
+        } else {
+            if (it->second.last_seen == attempt_) continue;  // duplicate line: the first one counts
+            touch(it->second);
+        }
+        CacheEntry& entry = it->second;
+        if (entry.dropped) continue;
+        if (++result.added > limits.sample_limit && limits.sample_limit > 0) {
+            result.error = "sample limit exceeded";
+            return result;
+        }
+        const auto own = options.honor_timestamps ? parser_.timestamp_ms() : std::nullopt;
+        entry.explicit_timestamp = own.has_value();
+        app.append(entry.ref, own.value_or(timestamp_ms), parser_.value());
+    }
+    finish_success(app, timestamp_ms);
+    return result;
+}
+
+void ScrapeCache::finish_success(storage::Appender& app, std::int64_t timestamp_ms) {
+    // Two raw lines can name one series (other label order, or metric relabelling merging them):
+    // only a ref missing from this scrape altogether is stale.
+    std::vector<storage::SeriesRef> gone;
+    for (auto it = entries_.begin(); it != entries_.end();) {
+        const CacheEntry& e = it->second;
+        const bool now = e.last_seen == attempt_;
+        const bool before = in_last_ok(e);
+        if (before && !now && !e.dropped && !e.explicit_timestamp) gone.push_back(e.ref);
+        it = now || before ? std::next(it) : entries_.erase(it);
+    }
+    if (!gone.empty()) {
+        std::unordered_set<storage::SeriesRef> present;
+        for (const auto& [key, e] : entries_)
+            if (e.last_seen == attempt_ && !e.dropped) present.insert(e.ref);
+        std::sort(gone.begin(), gone.end());
+        gone.erase(std::unique(gone.begin(), gone.end()), gone.end());
+        for (const auto ref : gone)
+            if (!present.contains(ref)) app.append(ref, timestamp_ms, storage::stale_nan());
+    }
+    last_ok_ = attempt_;
+    has_last_ok_ = true;
+}
+
+void ScrapeCache::stale_all(storage::Appender& app, std::int64_t timestamp_ms) {
+    std::vector<storage::SeriesRef> refs;
+    for (const auto& [key, e] : entries_)
+        if (in_last_ok(e) && !e.dropped && !e.explicit_timestamp) refs.push_back(e.ref);
+    std::sort(refs.begin(), refs.end());
+    refs.erase(std::unique(refs.begin(), refs.end()), refs.end());
+    for (const auto ref : refs) app.append(ref, timestamp_ms, storage::stale_nan());
+    has_last_ok_ = false;
+}
+
+void ScrapeCache::clear() {
+    entries_.clear();
+    has_last_ok_ = false;
+}
+
+}  // namespace autoscrape::scrape

@@ -1,0 +1,93 @@
+// The per-target scrape cache: from a body to appended samples, with staleness.
+//
+// Keyed by the raw series text of a line (`foo{a="1"}` exactly as the exporter wrote it), so a
+// series seen before costs one hash lookup: no label building, no metric relabelling, no series
+// lookup in storage. Dropped series are cached too. The cache remembers which series the last
+// successful scrape had, so a series that disappears gets a stale marker (as Prometheus'
+// scrapeCache with seriesPrev/seriesCur).
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+
+#include "agent/scrape/format.hpp"
+#include "agent/scrape/labels.hpp"
+#include "agent/scrape/relabel.hpp"
+#include "agent/scrape/text_parser.hpp"
+#include "agent/storage/appender.hpp"
+
+namespace autoscrape::scrape {
+
+// What shapes the series a target produces; a change invalidates the cache.
+struct SeriesOptions {
+    bool honor_labels = false;
+    bool honor_timestamps = true;
+    std::shared_ptr<const Relabeler> metric_relabel;  // may be null
+    bool operator==(const SeriesOptions&) const = default;
+};
+
+struct AppendLimits {
+    std::uint64_t sample_limit = 0;  // 0 = unlimited
+    std::uint64_t label_limit = 0;
+};
+
+struct AppendResult {
+    std::uint64_t total = 0;         // samples in the body
+    std::uint64_t added = 0;         // samples appended (after metric relabelling)
+    std::uint64_t series_added = 0;  // series new to the cache
+    std::string error;               // empty on success
+};
+
+class ScrapeCache {
+public:
+    // Parses `body` and appends its samples at `timestamp_ms` (or their own, with honor_timestamps).
+    // On success, series of the last successful scrape missing from this one get stale markers; on
+    // error nothing is marked and the caller rolls back and calls stale_all().
+    AppendResult append(storage::Appender& app, std::string_view body, Format format, const LabelSet& target,
+                        const SeriesOptions& options, const AppendLimits& limits, std::int64_t timestamp_ms);
+
+    // Stale markers for every series of the last successful scrape (after a failed scrape, or when
+    // the target goes away); afterwards no series counts as previously seen.
+    void stale_all(storage::Appender& app, std::int64_t timestamp_ms);
+
+    // Forgets everything (target labels or series options changed); call stale_all() first.
+    void clear();
+
+    std::size_t size() const { return entries_.size(); }
+    // Label sets built so far: a scrape whose series are all cached builds none.
+    std::uint64_t labels_built() const { return labels_built_; }
+
+private:
+    struct CacheEntry {
+        storage::SeriesRef ref = 0;
+        bool dropped = false;
+        bool explicit_timestamp = false;  // such series get no stale markers, as in Prometheus
+        std::uint64_t last_seen = 0;      // attempt number
+        std::uint64_t seen_before = 0;    // the attempt number before last_seen
+    };
+    struct Hash {
+        using is_transparent = void;
+        std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+    };
+
+    bool in_last_ok(const CacheEntry& e) const;
+    void touch(CacheEntry& e) const;
+    // Builds, relabels and registers the labels of the parser's current series.
+    std::string build_entry(storage::Appender& app, const LabelSet& target, const SeriesOptions& options,
+                            const AppendLimits& limits, CacheEntry& entry);
+    void finish_success(storage::Appender& app, std::int64_t timestamp_ms);
+
+    std::unordered_map<std::string, CacheEntry, Hash, std::equal_to<>> entries_;
+    std::uint64_t attempt_ = 0;
+    std::uint64_t last_ok_ = 0;
+    bool has_last_ok_ = false;
+    std::uint64_t labels_built_ = 0;
+    TextParser parser_;
+    LabelSet scratch_;
+    storage::Labels storage_labels_;
+};
+
+}  // namespace autoscrape::scrape

@@ -1,0 +1,181 @@
+#include "agent/scrape/scrape_loop.hpp"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include "agent/storage/stale.hpp"
+
+namespace autoscrape::scrape {
+
+namespace asio = boost::asio;
+using std::chrono::milliseconds;
+
+namespace {
+
+constexpr std::array<const char*, 5> kReportNames = {
+    "up", "scrape_duration_seconds", "scrape_samples_scraped", "scrape_samples_post_metric_relabeling",
+    "scrape_series_added"};
+
+std::int64_t to_ms(std::chrono::system_clock::time_point t) {
+    return std::chrono::duration_cast<milliseconds>(t.time_since_epoch()).count();
+}
+
+}  // namespace
+
+milliseconds scrape_offset(std::uint64_t hash, milliseconds interval, std::chrono::system_clock::time_point now) {
+    const auto iv = static_cast<std::uint64_t>(std::max<std::int64_t>(interval.count(), 1));
+    const auto now_ms = static_cast<std::uint64_t>(std::max<std::int64_t>(to_ms(now), 0));
+    std::uint64_t next = iv - now_ms % iv + hash % iv;
+    if (next > iv) next -= iv;
+    return milliseconds(static_cast<std::int64_t>(next));
+}
+
+ScrapeLoop::ScrapeLoop(asio::any_io_executor executor, std::unique_ptr<storage::Appender> appender,
+                       ScrapeTarget target, LoopOptions options, ReportHook hook)
+    : executor_(executor),
+      app_(std::move(appender)),
+      scraper_(executor),
+      timer_(executor),
+      options_(std::move(options)),
+      hook_(std::move(hook)),
+      target_(std::move(target)) {}
+
+void ScrapeLoop::start() {
+    asio::co_spawn(executor_, [self = shared_from_this()] { return self->run(); }, asio::detached);
+}
+
+void ScrapeLoop::stop() {
+    asio::post(executor_, [self = shared_from_this()] { self->do_stop(); });
+}
+
+void ScrapeLoop::update(ScrapeTarget target, LoopOptions options) {
+    asio::post(executor_, [self = shared_from_this(), t = std::move(target), o = std::move(options)]() mutable {
+        self->do_update(std::move(t), std::move(o));
+    });
+}
+
+ScrapeTarget ScrapeLoop::target() const {
+    std::lock_guard lock(mutex_);
+    return target_;
+}
+
+LoopStatus ScrapeLoop::status() const {
+    std::lock_guard lock(mutex_);
+    return status_;
+}
+
+std::uint64_t ScrapeLoop::labels_built() const { return cache_.labels_built(); }
+std::uint64_t ScrapeLoop::connections_opened() const { return scraper_.connections_opened(); }
+
+asio::awaitable<void> ScrapeLoop::run() {
+    const auto self = shared_from_this();  // the loop lives while its schedule runs
+    timer_.expires_after(scrape_offset(target_.hash(), target_.interval, std::chrono::system_clock::now()));
+    co_await timer_.async_wait(asio::as_tuple(asio::use_awaitable));
+    auto next = std::chrono::steady_clock::now();
+    while (!stopped_) {
+        co_await scrape_once();
+        if (stopped_) break;
+        const auto interval = target_.interval;
+        next += interval;
+        const auto now = std::chrono::steady_clock::now();
+        if (next <= now) next = now + interval - (now - next) % interval;  // skip missed ticks, keep the phase
+        timer_.expires_at(next);
+        co_await timer_.async_wait(asio::as_tuple(asio::use_awaitable));
+    }
+}
+
+asio::awaitable<void> ScrapeLoop::scrape_once() {
+    if (stopped_) co_return;
+    const auto generation = generation_;
+    const ScrapeRequest request{.scheme = target_.scheme,
+                                .address = target_.address,
+                                .target = target_.request_target(),
+                                .timeout = target_.timeout,
+                                .body_size_limit = options_.body_size_limit};
+    const auto started = std::chrono::system_clock::now();
+    const auto t0 = std::chrono::steady_clock::now();
+    const std::int64_t ts = to_ms(started);
+
+    auto response = co_await scraper_.scrape(request);
+    if (stopped_ || generation != generation_) co_return;
+
+    AppendResult result;
+    if (response.ok())
+        result = cache_.append(*app_, response.body, response.format, target_.labels, options_.series,
+                               options_.limits, ts);
+    else
+        result.error = std::move(response.error);
+    const bool ok = result.error.empty();
+    if (!ok) {
+        app_->rollback();
+        cache_.stale_all(*app_, ts);
+    }
+    const double duration = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    report(ts, ok, duration, result);
+    app_->commit();
+
+    {
+        std::lock_guard lock(mutex_);
+        status_.health = ok ? Health::Up : Health::Down;
+        status_.last_error = result.error;
+        status_.last_scrape = started;
+        status_.last_duration_seconds = duration;
+        status_.last_samples = result.added;
+    }
+    if (hook_) hook_(ScrapeReport{.ok = ok, .duration_seconds = duration, .samples = result.added});
+}
+
+void ScrapeLoop::report(std::int64_t ts, bool up, double duration, const AppendResult& result) {
+    if (!report_refs_valid_) {
+        for (std::size_t i = 0; i < kReportNames.size(); ++i) {
+            storage::Labels labels;
+            labels.emplace_back("__name__", kReportNames[i]);
+            for (const auto& l : target_.labels) labels.emplace_back(l.name, l.value);
+            report_refs_[i] = app_->series(std::move(labels));
+        }
+        report_refs_valid_ = true;
+    }
+    const std::array<double, 5> values = {up ? 1.0 : 0.0, duration, static_cast<double>(result.total),
+                                          static_cast<double>(result.added),
+                                          static_cast<double>(result.series_added)};
+    for (std::size_t i = 0; i < values.size(); ++i) app_->append(report_refs_[i], ts, values[i]);
+}
+
+void ScrapeLoop::stale_report(std::int64_t ts) {
+    if (!report_refs_valid_) return;
+    for (const auto ref : report_refs_) app_->append(ref, ts, storage::stale_nan());
+}
+
+void ScrapeLoop::do_stop() {
+    if (stopped_) return;
+    stopped_ = true;
+    timer_.cancel();
+    scraper_.close();
+    const auto ts = to_ms(std::chrono::system_clock::now());
+    cache_.stale_all(*app_, ts);
+    stale_report(ts);
+    app_->commit();
+}
+
+void ScrapeLoop::do_update(ScrapeTarget target, LoopOptions options) {
+    if (stopped_) return;
+    if (target.labels != target_.labels || !(options.series == options_.series)) {
+        // Other labels are other series: the old ones end here, as for a target that went away.
+        const auto ts = to_ms(std::chrono::system_clock::now());
+        cache_.stale_all(*app_, ts);
+        stale_report(ts);
+        app_->commit();
+        cache_.clear();
+        report_refs_valid_ = false;
+        ++generation_;
+    }
+    if (target.address != target_.address || target.scheme != target_.scheme) scraper_.close();
+    std::lock_guard lock(mutex_);
+    target_ = std::move(target);
+    options_ = std::move(options);
+}
+
+}  // namespace autoscrape::scrape

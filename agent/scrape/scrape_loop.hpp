@@ -1,0 +1,103 @@
+// One target's scrape loop: fetch, parse, relabel, append, report, every scrape_interval.
+//
+// As Prometheus' scrapeLoop: the first scrape waits an offset derived from the target's hash, so
+// targets spread over the interval instead of all firing at once; each scrape writes the synthetic
+// series (up, scrape_duration_seconds, ...) and commits as one batch; a failed scrape rolls back,
+// marks the last good scrape's series stale and reports up=0; stopping marks everything stale.
+//
+// A loop runs on its own strand; start/stop/update may be called from any thread.
+#pragma once
+
+#include <array>
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include "agent/scrape/scrape_cache.hpp"
+#include "agent/scrape/scraper.hpp"
+#include "agent/scrape/target_builder.hpp"
+#include "agent/storage/appender.hpp"
+
+namespace autoscrape::scrape {
+
+struct LoopOptions {
+    SeriesOptions series;
+    AppendLimits limits;
+    std::uint64_t body_size_limit = 0;
+};
+
+enum class Health { Unknown, Up, Down };
+
+struct LoopStatus {
+    Health health = Health::Unknown;
+    std::string last_error;
+    std::chrono::system_clock::time_point last_scrape{};
+    double last_duration_seconds = 0;
+    std::uint64_t last_samples = 0;
+};
+
+// What one scrape did, for the manager's self-metrics.
+struct ScrapeReport {
+    bool ok = false;
+    double duration_seconds = 0;
+    std::uint64_t samples = 0;
+};
+
+// Prometheus' scrape offset: where in the interval a target with this hash scrapes, from `now`.
+std::chrono::milliseconds scrape_offset(std::uint64_t hash, std::chrono::milliseconds interval,
+                                        std::chrono::system_clock::time_point now);
+
+class ScrapeLoop : public std::enable_shared_from_this<ScrapeLoop> {
+public:
+    using ReportHook = std::function<void(const ScrapeReport&)>;
+
+    ScrapeLoop(boost::asio::any_io_executor executor, std::unique_ptr<storage::Appender> appender,
+               ScrapeTarget target, LoopOptions options, ReportHook hook = {});
+
+    // Schedules the scrapes: the first after scrape_offset(), then one per interval.
+    void start();
+    // Stops scraping and writes stale markers for every series of the last scrape; idempotent.
+    void stop();
+    // New labels or series options restart the series (old ones go stale, the cache is cleared);
+    // anything else (interval, timeout, limits, address) keeps the cache.
+    void update(ScrapeTarget target, LoopOptions options);
+
+    // One scrape, now, on the caller's coroutine (the schedule and the tests use it).
+    boost::asio::awaitable<void> scrape_once();
+
+    ScrapeTarget target() const;
+    LoopStatus status() const;
+    std::uint64_t labels_built() const;
+    std::uint64_t connections_opened() const;
+
+private:
+    boost::asio::awaitable<void> run();
+    void do_stop();
+    void do_update(ScrapeTarget target, LoopOptions options);
+    void stale_report(std::int64_t timestamp_ms);
+    void report(std::int64_t timestamp_ms, bool up, double duration, const AppendResult& result);
+
+    boost::asio::any_io_executor executor_;
+    std::unique_ptr<storage::Appender> app_;
+    Scraper scraper_;
+    ScrapeCache cache_;
+    boost::asio::steady_timer timer_;
+    LoopOptions options_;
+    std::array<storage::SeriesRef, 5> report_refs_{};
+    bool report_refs_valid_ = false;
+    bool stopped_ = false;
+    std::uint64_t generation_ = 0;  // bumped when the series restart, so an in-flight scrape is discarded
+    ReportHook hook_;
+
+    mutable std::mutex mutex_;  // guards target_ and status_ against readers on other threads
+    ScrapeTarget target_;
+    LoopStatus status_;
+};
+
+}  // namespace autoscrape::scrape

@@ -1,0 +1,244 @@
+#include "agent/scrape/scraper.hpp"
+
+#include <optional>
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/experimental/awaitable_operators.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
+#include <fmt/format.h>
+
+#include "agent/scrape/gzip.hpp"
+
+namespace autoscrape::scrape {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+using tcp = asio::ip::tcp;
+using boost::system::error_code;
+
+namespace {
+
+constexpr auto kTuple = asio::as_tuple(asio::use_awaitable);
+constexpr std::size_t kHeaderLimit = 64 << 10;
+
+struct HostPort {
+    std::string host;  // without brackets
+    std::string port;
+};
+
+std::optional<HostPort> split_address(std::string_view address) {
+    std::size_t colon;
+    HostPort out;
+    if (address.starts_with('[')) {
+        const auto close = address.find(']');
+        if (close == std::string_view::npos || close + 1 >= address.size() || address[close + 1] != ':')
+            return std::nullopt;
+        out.host = address.substr(1, close - 1);
+        colon = close + 1;
+    } else {
+        colon = address.rfind(':');
+        if (colon == std::string_view::npos) return std::nullopt;
+        out.host = address.substr(0, colon);
+    }
+    out.port = address.substr(colon + 1);
+    if (out.host.empty() || out.port.empty()) return std::nullopt;
+    return out;
+}
+
+std::string seconds_text(std::chrono::milliseconds d) {
+    return fmt::format("{}", static_cast<double>(d.count()) / 1000.0);
+}
+
+bool is_stale_connection_error(const error_code& ec) {
+    return ec == http::error::end_of_stream || ec == asio::error::eof || ec == asio::error::connection_reset ||
+           ec == asio::error::broken_pipe;
+}
+
+}  // namespace
+
+const std::string& scrape_user_agent() {
+    static const std::string agent = std::string("autoscrape/") + AUTOSCRAPE_SCRAPE_VERSION;
+    return agent;
+}
+
+struct Scraper::Impl {
+    explicit Impl(asio::any_io_executor ex) : executor(std::move(ex)) {}
+
+    asio::any_io_executor executor;
+    std::optional<asio::ssl::context> tls_context;
+    std::optional<beast::tcp_stream> plain;
+    std::optional<beast::ssl_stream<beast::tcp_stream>> tls;
+    std::string connected_to;  // scheme://address of the open connection
+    beast::flat_buffer buffer;
+    std::uint64_t opened = 0;
+
+    void close() {
+        error_code ignored;
+        if (plain) plain->socket().close(ignored);
+        if (tls) beast::get_lowest_layer(*tls).socket().close(ignored);
+        plain.reset();
+        tls.reset();
+        connected_to.clear();
+        buffer.clear();
+    }
+
+    // Closes the socket but keeps the stream objects: an operation in flight completes with
+    // operation_aborted and its coroutine still finds the stream it was using.
+    void cancel() {
+        error_code ignored;
+        if (plain) plain->socket().close(ignored);
+        if (tls) beast::get_lowest_layer(*tls).socket().close(ignored);
+        connected_to.clear();
+    }
+
+    beast::tcp_stream& lowest() { return tls ? beast::get_lowest_layer(*tls) : *plain; }
+
+    asio::awaitable<std::pair<error_code, tcp::resolver::results_type>> resolve(const HostPort& hp,
+                                                                                 std::chrono::milliseconds timeout) {
+        using namespace asio::experimental::awaitable_operators;
+        tcp::resolver resolver(executor);
+        asio::steady_timer timer(executor, timeout);
+        auto result = co_await (resolver.async_resolve(hp.host, hp.port, kTuple) || timer.async_wait(kTuple));
+        if (result.index() == 1) co_return std::pair{error_code(asio::error::timed_out), tcp::resolver::results_type{}};
+        auto [ec, results] = std::get<0>(std::move(result));
+        co_return std::pair{ec, std::move(results)};
+    }
+
+    asio::awaitable<error_code> connect(const ScrapeRequest& req, const HostPort& hp,
+                                        std::chrono::steady_clock::time_point deadline) {
+        close();
+        error_code ec;
+        tcp::resolver::results_type endpoints;
+        const auto ip = asio::ip::make_address(hp.host, ec);
+        unsigned port = 0;
+        for (const char c : hp.port) port = c >= '0' && c <= '9' && port < 65536 ? port * 10 + (c - '0') : 65536;
+        if (port == 0 || port > 65535) co_return asio::error::invalid_argument;
+        if (!ec) {
+            endpoints = tcp::resolver::results_type::create(tcp::endpoint(ip, static_cast<std::uint16_t>(port)),
+                                                            hp.host, hp.port);
+        } else {
+            const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+            std::tie(ec, endpoints) = co_await resolve(hp, left);
+            if (ec) co_return ec;
+        }
+        if (req.scheme == "https") {
+            if (!tls_context) {
+                tls_context.emplace(asio::ssl::context::tls_client);
+                tls_context->set_default_verify_paths();
+                tls_context->set_verify_mode(asio::ssl::verify_peer);
+            }
+            tls.emplace(executor, *tls_context);
+            if (!SSL_set_tlsext_host_name(tls->native_handle(), hp.host.c_str())) co_return asio::error::invalid_argument;
+            tls->set_verify_callback(asio::ssl::host_name_verification(hp.host));
+        } else {
+            plain.emplace(executor);
+        }
+        lowest().expires_at(deadline);
+        std::tie(ec, std::ignore) = co_await lowest().async_connect(endpoints, kTuple);
+        if (!ec && tls) std::tie(ec) = co_await tls->async_handshake(asio::ssl::stream_base::client, kTuple);
+        if (ec) {
+            close();
+            co_return ec;
+        }
+        ++opened;
+        connected_to = req.scheme + "://" + req.address;
+        co_return error_code{};
+    }
+
+    template <typename Stream>
+    asio::awaitable<error_code> exchange(Stream& stream, const http::request<http::empty_body>& request,
+                                         http::response_parser<http::string_body>& parser) {
+        auto [wec, written] = co_await http::async_write(stream, request, kTuple);
+        if (wec) co_return wec;
+        auto [rec, read] = co_await http::async_read(stream, buffer, parser, kTuple);
+        co_return rec;
+    }
+};
+
+Scraper::Scraper(asio::any_io_executor executor) : impl_(std::make_unique<Impl>(std::move(executor))) {}
+Scraper::~Scraper() { impl_->close(); }
+void Scraper::close() { impl_->cancel(); }
+std::uint64_t Scraper::connections_opened() const { return impl_->opened; }
+
+asio::awaitable<ScrapeResponse> Scraper::scrape(const ScrapeRequest& req) {
+    ScrapeResponse out;
+    const std::string url = req.scheme + "://" + req.address + req.target;
+    const auto fail = [&](std::string what) {
+        impl_->close();
+        out.body.clear();
+        out.error = fmt::format("Get \"{}\": {}", url, what);
+        return std::move(out);
+    };
+    const auto hp = split_address(req.address);
+    if (!hp || (req.scheme != "http" && req.scheme != "https")) co_return fail("invalid address or scheme");
+    const auto deadline = std::chrono::steady_clock::now() + req.timeout;
+
+    http::request<http::empty_body> request{http::verb::get, req.target, 11};
+    request.set(http::field::host, req.address);
+    request.set(http::field::accept, kAcceptHeader);
+    request.set(http::field::accept_encoding, "gzip");
+    request.set(http::field::user_agent, scrape_user_agent());
+    request.set("X-Prometheus-Scrape-Timeout-Seconds", seconds_text(req.timeout));
+    request.keep_alive(true);
+
+    std::optional<http::response_parser<http::string_body>> parser;
+    for (int attempt = 0; attempt < 2; ++attempt) {
+        // A kept-alive connection the server has closed meanwhile fails at once with nothing read:
+        // that, and only that, is worth one retry on a fresh connection.
+        const bool reused = impl_->connected_to == req.scheme + "://" + req.address;
+        if (!reused) {
+            if (const auto ec = co_await impl_->connect(req, *hp, deadline)) {
+                if (ec == beast::error::timeout || ec == asio::error::timed_out)
+                    co_return fail("context deadline exceeded");
+                co_return fail(fmt::format("dial tcp {}: connect: {}", req.address, ec.message()));
+            }
+        }
+        impl_->lowest().expires_at(deadline);
+        parser.emplace();
+        parser->header_limit(kHeaderLimit);
+        // Prometheus fails a body of body_size_limit bytes or more; Beast's limit is inclusive.
+        if (req.body_size_limit > 0)
+            parser->body_limit(req.body_size_limit - 1);
+        else
+            parser->body_limit(boost::none);
+        const error_code ec = impl_->tls ? co_await impl_->exchange(*impl_->tls, request, *parser)
+                                         : co_await impl_->exchange(*impl_->plain, request, *parser);
+        if (!ec) break;
+        if (reused && attempt == 0 && !parser->got_some() && is_stale_connection_error(ec)) {
+            impl_->close();
+            continue;
+        }
+        if (ec == beast::error::timeout) co_return fail("context deadline exceeded");
+        if (ec == http::error::body_limit) co_return fail("body size limit exceeded");
+        co_return fail(ec.message());
+    }
+
+    auto response = parser->release();
+    if (!response.keep_alive()) impl_->close();
+    if (response.result() != http::status::ok) {
+        out.error = fmt::format("server returned HTTP status {} {}", response.result_int(),
+                                std::string_view(response.reason()));
+        co_return out;
+    }
+    out.format = format_from_content_type(response[http::field::content_type]);
+    if (beast::iequals(response[http::field::content_encoding], "gzip")) {
+        auto decoded = decompress_gzip(response.body(), req.body_size_limit);
+        if (!decoded.ok()) {
+            out.error = decoded.error;
+            co_return out;
+        }
+        out.body = std::move(decoded.body);
+    } else {
+        out.body = std::move(response.body());
+    }
+    co_return out;
+}
+
+}  // namespace autoscrape::scrape
