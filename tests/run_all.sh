@@ -15,9 +15,10 @@ PASSED=0
 FAILED=0
 FAILED_NAMES=()
 
+# selected NAME [FILTER...]: true when no filter is given or NAME contains one of them.
 selected() {
-  [ $# -eq 0 ] && return 0
   local name=$1; shift
+  [ $# -eq 0 ] && return 0
   local want
   for want in "$@"; do [[ $name == *"$want"* ]] && return 0; done
   return 1
