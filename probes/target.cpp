@@ -110,7 +110,13 @@ bool parse_http_url(std::string_view url, HttpUrl& out, std::string& error) {
 
 bool parse_http_target(std::string_view target, std::string_view module_path, HttpUrl& out, std::string& error) {
     std::string url(target);
-    if (!target.starts_with("http://") && !target.starts_with("https://")) url = "http://" + url;
+    if (!target.starts_with("http://") && !target.starts_with("https://")) {
+        if (target.find("://") != std::string_view::npos) {
+            error = "unsupported scheme in URL";
+            return false;
+        }
+        url = "http://" + url;
+    }
     if (!parse_http_url(url, out, error)) return false;
     auto after_scheme = url.find("//") + 2;
     bool has_path = url.find_first_of("/?", after_scheme) != std::string::npos;
