@@ -60,13 +60,14 @@ int run_discover_once(const config::Config& config, std::ostream& out, OutputFor
     asio::io_context io;
     DockerClient client(io.get_executor(), host.value(), config.docker.timeout);
     Result<EngineState> state = Error{"not synced"};
+    std::vector<std::string> rejected;
     asio::co_spawn(io, [&]() -> asio::awaitable<void> {
         auto version = co_await client.negotiate();
         if (!version) {
             state = version.error();
             co_return;
         }
-        state = co_await fetch_engine_state(client);
+        state = co_await fetch_engine_state(client, rejected);
     }, [](std::exception_ptr e) { if (e) std::rethrow_exception(e); });
     io.run();
     if (!state) {
@@ -74,6 +75,7 @@ int run_discover_once(const config::Config& config, std::ostream& out, OutputFor
                   << state.error().message << '\n';
         return 1;
     }
+    for (const auto& why : rejected) std::cerr << "autoscrape discover: leaving a container out: " << why << '\n';
     TargetSet targets(config.docker);
     targets.replace_all(state.value());
     print_target_groups(targets.snapshot(), out, format);

@@ -206,6 +206,10 @@ awaitable<Result<std::unique_ptr<DockerClient::Connection>>> DockerClient::conne
             }
             co_return;
         });
+        if (ec == asio::error::access_denied)
+            co_return Error{fmt::format("cannot connect to {}: {} (this user needs read-write access to the socket, "
+                                        "usually membership of the docker group)",
+                                        host_.url, ec.message())};
         if (ec) co_return Error{fmt::format("cannot connect to {}: {}", host_.url, ec.message())};
         co_return conn;
     }

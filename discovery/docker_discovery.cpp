@@ -84,14 +84,14 @@ struct Metrics {
 
 }  // namespace
 
-awaitable<Result<EngineState>> fetch_engine_state(DockerClient& client) {
+awaitable<Result<EngineState>> fetch_engine_state(DockerClient& client, std::vector<std::string>& rejected) {
     auto networks_body = co_await client.get("/networks", kMaxListBytes);
     if (!networks_body) co_return networks_body.error();
     auto networks = parse_network_list(networks_body.value());
     if (!networks) co_return networks.error();
     auto containers_body = co_await client.get("/containers/json", kMaxListBytes);
     if (!containers_body) co_return containers_body.error();
-    auto containers = parse_container_list(containers_body.value());
+    auto containers = parse_container_list(containers_body.value(), &rejected);
     if (!containers) co_return containers.error();
     EngineState state;
     for (auto& n : networks.value()) state.networks.emplace(n.id, std::move(n));
@@ -99,13 +99,14 @@ awaitable<Result<EngineState>> fetch_engine_state(DockerClient& client) {
     co_return state;
 }
 
-awaitable<Result<std::vector<Container>>> fetch_containers(DockerClient& client, const std::set<std::string>& ids) {
+awaitable<Result<std::vector<Container>>> fetch_containers(DockerClient& client, const std::set<std::string>& ids,
+                                                          std::vector<std::string>& rejected) {
     boost::json::array id_list;
     for (const auto& id : ids) id_list.emplace_back(id);
     const auto filters = boost::json::serialize(boost::json::object{{"id", id_list}});
     auto body = co_await client.get("/containers/json?filters=" + percent_encode(filters), kMaxListBytes);
     if (!body) co_return body.error();
-    auto parsed = parse_container_list(body.value());
+    auto parsed = parse_container_list(body.value(), &rejected);
     if (!parsed) co_return parsed.error();
     // The engine matches the id filter as a pattern; keep exact matches only.
     std::erase_if(parsed.value(), [&](const Container& c) { return !ids.contains(c.id); });
@@ -125,6 +126,7 @@ struct DockerDiscovery::Impl : std::enable_shared_from_this<Impl> {
     void publish(const DiscoveryUpdate& update);
     static awaitable<void> sleep(asio::steady_timer& timer, Clock::duration d);
     void api_error(std::string_view what, const Error& e);
+    void report_rejected(std::vector<std::string> rejected);
 
     asio::strand<asio::io_context::executor_type> strand;
     config::DockerConfig config;
@@ -151,6 +153,13 @@ void DockerDiscovery::Impl::api_error(std::string_view what, const Error& e) {
     if (stopping) return;  // cancelled by stop(), not a fault
     metrics.api_errors.Increment();
     spdlog::warn("docker discovery: {} failed ({}): {}", what, client->host().url, e.message);
+}
+
+void DockerDiscovery::Impl::report_rejected(std::vector<std::string> rejected) {
+    for (const auto& why : rejected) {
+        metrics.api_errors.Increment();
+        spdlog::warn("docker discovery: leaving a container out: {}", why);
+    }
 }
 
 awaitable<void> DockerDiscovery::Impl::sleep(asio::steady_timer& timer, Clock::duration d) {
@@ -203,7 +212,9 @@ void DockerDiscovery::Impl::publish(const DiscoveryUpdate& update) {
 
 awaitable<bool> DockerDiscovery::Impl::full_resync() {
     const auto started = Clock::now();
-    auto fresh = co_await fetch_engine_state(*client);
+    std::vector<std::string> rejected;
+    auto fresh = co_await fetch_engine_state(*client, rejected);
+    report_rejected(std::move(rejected));
     if (!fresh) {
         api_error("full resync", fresh.error());
         co_return false;
@@ -244,7 +255,9 @@ awaitable<bool> DockerDiscovery::Impl::incremental(std::set<std::string> ids, bo
         if (!id.empty()) wanted.insert(id);
     }
     if (!wanted.empty()) {
-        auto fetched = co_await fetch_containers(*client, wanted);
+        std::vector<std::string> rejected;
+        auto fetched = co_await fetch_containers(*client, wanted, rejected);
+        report_rejected(std::move(rejected));
         if (!fetched) {
             api_error("listing changed containers", fetched.error());
             co_return false;

@@ -18,6 +18,7 @@
 #include <functional>
 #include <memory>
 #include <set>
+#include <string>
 #include <vector>
 
 namespace prometheus {
@@ -30,12 +31,14 @@ namespace autoscrape::discovery {
 inline constexpr std::size_t kMaxListBytes = 64ULL << 20;
 inline constexpr std::size_t kMaxEventBytes = 1ULL << 20;
 
-// Lists all networks and running containers.
-boost::asio::awaitable<Result<EngineState>> fetch_engine_state(DockerClient& client);
+// Lists all networks and running containers. Containers beyond a per-container limit are left
+// out, with the reason appended to `rejected` (see parse_container_list).
+boost::asio::awaitable<Result<EngineState>> fetch_engine_state(DockerClient& client, std::vector<std::string>& rejected);
 
-// Lists the running containers among `ids` (absent ones are stopped or gone).
+// Lists the running containers among `ids` (absent ones are stopped or gone), like fetch_engine_state.
 boost::asio::awaitable<Result<std::vector<Container>>> fetch_containers(DockerClient& client,
-                                                                        const std::set<std::string>& ids);
+                                                                        const std::set<std::string>& ids,
+                                                                        std::vector<std::string>& rejected);
 
 class DockerDiscovery {
 public:

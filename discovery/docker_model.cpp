@@ -4,6 +4,8 @@
 
 #include <fmt/format.h>
 
+#include <utility>
+
 namespace autoscrape::discovery {
 namespace json = boost::json;
 
@@ -78,8 +80,15 @@ public:
     bool failed() const { return !error_.empty(); }
     const std::string& error() const { return error_; }
 
+    // A well-formed object beyond a per-object limit: the list stays usable without it.
+    void reject(std::string message) {
+        if (rejection_.empty()) rejection_ = std::move(message);
+    }
+    std::string take_rejection() { return std::exchange(rejection_, {}); }
+
 private:
     std::string error_;
+    std::string rejection_;
 };
 
 Result<json::value> parse_json(std::string_view text) {
@@ -113,6 +122,13 @@ Container read_container(Reader& r, const json::object& o) {
     c.image = r.string(o, "Image");
     c.state = r.string(o, "State");
     c.labels = r.labels(o, "Labels");
+    for (const auto& [key, value] : c.labels) {
+        if (value.size() > kMaxLabelValueBytes) {
+            r.reject(fmt::format("container {}: label {} has a value of {} bytes, more than {}", c.id, key,
+                                 value.size(), kMaxLabelValueBytes));
+            break;
+        }
+    }
     if (const auto* hc = o.if_contains("HostConfig"); hc != nullptr && !hc->is_null()) {
         if (const auto* hco = r.object(*hc, "HostConfig")) c.network_mode = r.string(*hco, "NetworkMode");
     }
@@ -154,7 +170,8 @@ Container read_container(Reader& r, const json::object& o) {
 }
 
 template <class T, class ReadOne>
-Result<std::vector<T>> parse_array(std::string_view text, std::string_view what, ReadOne read_one) {
+Result<std::vector<T>> parse_array(std::string_view text, std::string_view what, ReadOne read_one,
+                                   std::vector<std::string>* rejected) {
     auto parsed = parse_json(text);
     if (!parsed) return parsed.error();
     const auto* arr = parsed.value().if_array();
@@ -162,11 +179,16 @@ Result<std::vector<T>> parse_array(std::string_view text, std::string_view what,
     Reader r;
     std::vector<T> out;
     out.reserve(arr->size());
-    for (const auto& item : *arr) {
-        const auto* o = r.object(item, what);
+    for (const auto& element : *arr) {
+        const auto* o = r.object(element, what);
         if (o == nullptr) break;
-        out.push_back(read_one(r, *o));
+        T item = read_one(r, *o);
         if (r.failed()) break;
+        if (auto why = r.take_rejection(); !why.empty()) {
+            if (rejected != nullptr) rejected->push_back(std::move(why));
+            continue;
+        }
+        out.push_back(std::move(item));
     }
     if (r.failed()) return Error{fmt::format("{}: {}", what, r.error())};
     return out;
@@ -174,8 +196,8 @@ Result<std::vector<T>> parse_array(std::string_view text, std::string_view what,
 
 }  // namespace
 
-Result<std::vector<Container>> parse_container_list(std::string_view text) {
-    return parse_array<Container>(text, "container list", read_container);
+Result<std::vector<Container>> parse_container_list(std::string_view text, std::vector<std::string>* rejected) {
+    return parse_array<Container>(text, "container list", read_container, rejected);
 }
 
 Result<std::vector<Network>> parse_network_list(std::string_view text) {
@@ -190,7 +212,7 @@ Result<std::vector<Network>> parse_network_list(std::string_view text) {
         n.ingress = r.boolean(o, "Ingress");
         n.labels = r.labels(o, "Labels");
         return n;
-    });
+    }, nullptr);
 }
 
 Result<Event> parse_event(std::string_view text) {

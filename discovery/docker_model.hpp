@@ -73,8 +73,15 @@ struct VersionInfo {
 inline constexpr std::size_t kMaxLabelsPerObject = 4096;
 inline constexpr std::size_t kMaxPortsPerContainer = 65536;
 inline constexpr std::size_t kMaxNetworksPerContainer = 1024;
+// Docker itself accepts any size; a value this big is a mistake or an attack, and it would ride
+// along in every target label set.
+inline constexpr std::size_t kMaxLabelValueBytes = 64ULL << 10;
 
-Result<std::vector<Container>> parse_container_list(std::string_view json);
+// A container beyond a per-container limit (kMaxLabelValueBytes) is left out of the list rather
+// than failing it, so one odd container cannot blind discovery to all the others; why it was left
+// out is appended to `rejected` when given.
+Result<std::vector<Container>> parse_container_list(std::string_view json,
+                                                    std::vector<std::string>* rejected = nullptr);
 Result<std::vector<Network>> parse_network_list(std::string_view json);
 Result<Event> parse_event(std::string_view json);
 Result<VersionInfo> parse_version(std::string_view json);

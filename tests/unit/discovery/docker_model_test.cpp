@@ -123,11 +123,22 @@ TEST_CASE("An event without an action is rejected") {
     CHECK_FALSE(parse_event(R"({"Type":"container","Actor":{"ID":"x"}})").ok());
 }
 
-TEST_CASE("Huge label values are kept whole") {
+TEST_CASE("A container with a label value over the limit is left out with the reason, the others are kept") {
     const std::string big(1 << 20, 'v');
-    auto r = parse_container_list(R"([{"Id":"abc","Labels":{"k":")" + big + R"("}}])");
+    std::vector<std::string> rejected;
+    auto r = parse_container_list(R"([{"Id":"abc","Labels":{"k":")" + big + R"("}},{"Id":"def"}])", &rejected);
     REQUIRE(r.ok());
-    CHECK(r.value().at(0).labels.at("k").size() == big.size());
+    REQUIRE(r.value().size() == 1);
+    CHECK(r.value().at(0).id == "def");
+    REQUIRE(rejected.size() == 1);
+    CHECK(rejected[0] == "container abc: label k has a value of 1048576 bytes, more than 65536");
+}
+
+TEST_CASE("A label value of exactly the limit is kept whole") {
+    const std::string limit(kMaxLabelValueBytes, 'v');
+    auto r = parse_container_list(R"([{"Id":"abc","Labels":{"k":")" + limit + R"("}}])");
+    REQUIRE(r.ok());
+    CHECK(r.value().at(0).labels.at("k") == limit);
 }
 
 TEST_CASE("Deeply nested JSON is rejected instead of exhausting the stack") {
