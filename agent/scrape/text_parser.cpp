@@ -2,6 +2,7 @@
 
 #include <array>
 #include <cmath>
+#include <cstring>
 #include <limits>
 
 #include <fmt/format.h>
@@ -12,7 +13,11 @@ namespace autoscrape::scrape {
 
 namespace {
 
-enum CharClass : unsigned char { kNameStart = 1, kNameChar = 2, kLabelStart = 4, kLabelChar = 8 };
+// kValueStop: where the scan of a quoted label value has to look closer (end, escape, line break,
+// a non-ASCII byte that needs UTF-8 validation).
+enum CharClass : unsigned char {
+    kNameStart = 1, kNameChar = 2, kLabelStart = 4, kLabelChar = 8, kValueStop = 16,
+};
 
 constexpr std::array<unsigned char, 256> make_classes() {
     std::array<unsigned char, 256> t{};
@@ -23,6 +28,7 @@ constexpr std::array<unsigned char, 256> make_classes() {
         if (alpha || c == ':') v |= kNameStart | kNameChar;
         if (digit) v |= kNameChar | kLabelChar;
         if (alpha) v |= kLabelStart | kLabelChar;
+        if (c == '"' || c == '\\' || c == '\n' || c >= 0x80) v |= kValueStop;
         t[static_cast<std::size_t>(c)] = v;
     }
     return t;
@@ -96,19 +102,33 @@ std::string TextParser::describe(std::size_t at) const {
     return fmt::format("'{}'", c);
 }
 
-std::size_t TextParser::skip_blanks(std::size_t pos) const {
-    while (pos < body_.size() && is_blank(body_[pos])) ++pos;
+// The scanning helpers copy the body's pointer and size into locals: the compiler cannot keep
+// members in registers across the stores into labels_, and these loops are the parser's hot path.
+inline std::size_t TextParser::skip_blanks(std::size_t pos) const {
+    const char* d = body_.data();
+    const std::size_t n = body_.size();
+    while (pos < n && is_blank(d[pos])) ++pos;
     return pos;
 }
 
-std::size_t TextParser::token_end(std::size_t pos) const {
-    while (pos < body_.size() && body_[pos] != ' ' && body_[pos] != '\t' && body_[pos] != '\n') ++pos;
+inline std::size_t TextParser::token_end(std::size_t pos) const {
+    const char* d = body_.data();
+    const std::size_t n = body_.size();
+    while (pos < n && d[pos] != ' ' && d[pos] != '\t' && d[pos] != '\n') ++pos;
     return pos;
 }
 
-std::size_t TextParser::name_end(std::size_t pos) const {
-    while (pos < body_.size() && has(body_[pos], kNameChar)) ++pos;
+inline std::size_t TextParser::name_end(std::size_t pos) const {
+    const char* d = body_.data();
+    const std::size_t n = body_.size();
+    while (pos < n && has(d[pos], kNameChar)) ++pos;
     return pos;
+}
+
+inline std::size_t TextParser::line_end(std::size_t pos) const {
+    if (pos >= body_.size()) return body_.size();
+    const void* nl = std::memchr(body_.data() + pos, '\n', body_.size() - pos);
+    return nl == nullptr ? body_.size() : static_cast<std::size_t>(static_cast<const char*>(nl) - body_.data());
 }
 
 // Consumes the line break at `pos` (or accepts the end of a text 0.0.4 body) and starts the
@@ -162,8 +182,7 @@ Entry TextParser::parse_prom_comment(std::size_t pos) {
         if (keyword_end && rest.starts_with("HELP")) return parse_metadata(Entry::Help, pos + 4);
         if (keyword_end && rest.starts_with("TYPE")) return parse_metadata(Entry::Type, pos + 4);
     }
-    std::size_t end = pos;
-    while (end < body_.size() && body_[end] != '\n') ++end;
+    const std::size_t end = line_end(pos);
     text_ = body_.substr(pos, end - pos);
     end_line(end);
     return Entry::Comment;
@@ -206,8 +225,7 @@ Entry TextParser::parse_metadata(Entry kind, std::size_t pos) {
         }
         text_start = pos + 1;  // exactly one separator, as Prometheus strips
     }
-    std::size_t end = text_start;
-    while (end < body_.size() && body_[end] != '\n') ++end;
+    const std::size_t end = line_end(text_start);
     const std::string_view text = body_.substr(text_start, end - text_start);
 
     if (kind == Entry::Type) {
@@ -344,7 +362,9 @@ std::optional<Entry> TextParser::parse_labels(std::size_t& pos, bool keep) {
             return fail_expected(pos, first || is_prom() ? "label name or '}'" : "label name");
         }
         const std::size_t name_start = pos;
-        while (pos < body_.size() && has(body_[pos], kLabelChar)) ++pos;
+        const char* d = body_.data();
+        const std::size_t n = body_.size();
+        while (pos < n && has(d[pos], kLabelChar)) ++pos;
         const std::string_view name = body_.substr(name_start, pos - name_start);
         if (is_prom()) pos = skip_blanks(pos);
         if (!at(pos, '=')) return fail_expected(pos, "'=' after label name");
@@ -365,22 +385,27 @@ std::optional<Entry> TextParser::parse_labels(std::size_t& pos, bool keep) {
 
 // `pos` is at the opening quote; on success it is just past the closing one.
 std::optional<Entry> TextParser::parse_label_value(std::size_t& pos, bool keep, std::string_view name) {
+    const char* d = body_.data();
+    const std::size_t n = body_.size();
     const std::size_t start = pos + 1;
     std::size_t i = start;
     bool escaped = false;
+    bool ascii = true;
     for (;;) {
-        if (i >= body_.size() || body_[i] == '\n') return fail(i, "unterminated label value");
-        const char c = body_[i];
+        while (i < n && !has(d[i], kValueStop)) ++i;
+        if (i >= n || d[i] == '\n') return fail(i, "unterminated label value");
+        const char c = d[i];
         if (c == '"') break;
         if (c == '\\') {
             escaped = true;
             ++i;
-            if (i >= body_.size() || body_[i] == '\n') return fail(i, "unterminated label value");
+            if (i >= n || d[i] == '\n') return fail(i, "unterminated label value");
         }
+        ascii = ascii && static_cast<unsigned char>(d[i]) < 0x80;
         ++i;
     }
     const std::string_view raw = body_.substr(start, i - start);
-    if (!valid_utf8(raw)) return fail(start, "label value is not valid UTF-8");
+    if (!ascii && !valid_utf8(raw)) return fail(start, "label value is not valid UTF-8");
     pos = i + 1;
     if (!keep) return std::nullopt;
     if (!escaped) {

@@ -89,6 +89,7 @@ private:
     std::size_t skip_blanks(std::size_t pos) const;
     std::size_t token_end(std::size_t pos) const;
     std::size_t name_end(std::size_t pos) const;
+    std::size_t line_end(std::size_t pos) const;
     bool end_line(std::size_t pos);
 
     Entry parse_comment_line();

@@ -3,6 +3,7 @@
 #include <bit>
 #include <charconv>
 #include <cmath>
+#include <cstring>
 #include <limits>
 
 #include "agent/scrape/text_parser.hpp"
@@ -85,6 +86,15 @@ bool valid_utf8(std::string_view text) {
     const std::size_t n = text.size();
     std::size_t i = 0;
     while (i < n) {
+        // Eight ASCII bytes at a time: help texts and label values are nearly always ASCII.
+        if (n - i >= 8) {
+            std::uint64_t word = 0;
+            std::memcpy(&word, s + i, 8);
+            if ((word & 0x8080808080808080ULL) == 0) {
+                i += 8;
+                continue;
+            }
+        }
         const unsigned char c = s[i];
         if (c < 0x80) {
             ++i;

@@ -161,9 +161,9 @@ TEST_CASE("Replace of an empty source with the default regex sets the literal re
 
 TEST_CASE("References expand like Go's regexp.Expand") {
     const auto expand = [](std::string replacement) {
-        return relabel({{"a", "foo-bar"}}, {{.source_labels = {"a"}, .regex = "(?P<first>[a-z]+)-(\\w+)",
-                                             .target_label = "t", .replacement = std::move(replacement)}})
-            ->get("t");
+        const auto out = relabel({{"a", "foo-bar"}}, {{.source_labels = {"a"}, .regex = "(?P<first>[a-z]+)-(\\w+)",
+                                                       .target_label = "t", .replacement = std::move(replacement)}});
+        return std::string(out->get("t"));
     };
     CHECK(expand("$$1") == "$1");
     CHECK(expand("${first}/$2") == "foo/bar");
