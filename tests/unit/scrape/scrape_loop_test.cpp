@@ -1,0 +1,371 @@
+// Scrape loops against real HTTP servers on loopback: the request Prometheus would send, errors and
+// limits, keep-alive, the synthetic series, staleness and the scrape cache.
+#include <bit>
+#include <chrono>
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <catch2/catch.hpp>
+
+#include "agent/scrape/scrape_loop.hpp"
+#include "agent/storage/stale.hpp"
+#include "scrape_fixtures.hpp"
+
+using namespace autoscrape::scrape;
+using namespace autoscrape::scrape::testing;
+using namespace std::chrono_literals;
+namespace asio = boost::asio;
+
+namespace {
+
+ScrapeTarget make_target(const std::string& address, std::chrono::milliseconds timeout = 2s) {
+    ScrapeTarget t;
+    t.scheme = "http";
+    t.address = address;
+    t.path = "/metrics";
+    t.interval = 5s;
+    t.timeout = timeout;
+    t.labels = LabelSet{{"instance", address}, {"job", "test"}};
+    return t;
+}
+
+struct Harness {
+    asio::io_context io;
+    std::shared_ptr<Recorded> rec = std::make_shared<Recorded>();
+    std::shared_ptr<ScrapeLoop> loop;
+
+    explicit Harness(const std::string& address, LoopOptions options = {}, std::chrono::milliseconds timeout = 2s)
+        : loop(std::make_shared<ScrapeLoop>(io.get_executor(), std::make_unique<RecordingAppender>(rec),
+                                            make_target(address, timeout), std::move(options))) {}
+
+    void scrape() {
+        asio::co_spawn(io, loop->scrape_once(), asio::detached);
+        io.restart();
+        io.run();
+    }
+    void stop() {
+        loop->stop();
+        io.restart();
+        io.run();
+    }
+    double last(const std::string& name) {
+        const auto s = rec->samples(name);
+        return s.empty() ? -1 : s.back().value;
+    }
+};
+
+bool stale_bits(double v) { return std::bit_cast<std::uint64_t>(v) == 0x7ff0000000000002ULL; }
+
+const std::string kBody = "# TYPE a counter\na_total 1\nb{x=\"1\"} 2\nb{x=\"2\"} 3\n";
+
+}  // namespace
+
+TEST_CASE("A successful scrape appends every sample with the target labels and reports up=1") {
+    TestServer server;
+    server.set_reply({.body = kBody});
+    Harness h(server.address());
+    h.scrape();
+    REQUIRE(h.rec->samples("b").size() == 2);
+    CHECK(h.rec->samples("a_total").at(0).value == 1);
+    const auto& labels = h.rec->labels_of(h.rec->samples("b").at(0).ref);
+    CHECK(labels == autoscrape::storage::Labels{{"__name__", "b"}, {"instance", server.address()}, {"job", "test"},
+                                                {"x", "1"}});
+    CHECK(h.last("up") == 1);
+    CHECK(h.last("scrape_samples_scraped") == 3);
+    CHECK(h.last("scrape_samples_post_metric_relabeling") == 3);
+    CHECK(h.last("scrape_series_added") == 3);
+    CHECK(h.last("scrape_duration_seconds") >= 0);
+    CHECK(h.loop->status().health == Health::Up);
+}
+
+TEST_CASE("The scrape request carries Prometheus' headers") {
+    TestServer server;
+    server.set_reply({.body = kBody});
+    Harness h(server.address(), {}, 2500ms);
+    h.scrape();
+    const auto headers = server.last_headers();
+    CHECK(headers.at("accept") == std::string(kAcceptHeader));
+    CHECK(headers.at("accept-encoding") == "gzip");
+    CHECK(headers.at("user-agent").starts_with("autoscrape/"));
+    CHECK(headers.at("x-prometheus-scrape-timeout-seconds") == "2.5");
+}
+
+TEST_CASE("A gzip-encoded body is decoded") {
+    TestServer server;
+    server.set_reply({.body = kBody, .gzip = true});
+    Harness h(server.address());
+    h.scrape();
+    CHECK(h.rec->samples("b").size() == 2);
+    CHECK(h.last("up") == 1);
+}
+
+TEST_CASE("A 404 fails the scrape with Prometheus' message") {
+    TestServer server;
+    server.set_reply({.status = 404, .body = "nope"});
+    Harness h(server.address());
+    h.scrape();
+    CHECK(h.last("up") == 0);
+    CHECK(h.loop->status().last_error == "server returned HTTP status 404 Not Found");
+}
+
+TEST_CASE("A 500 fails the scrape") {
+    TestServer server;
+    server.set_reply({.status = 500, .body = kBody});
+    Harness h(server.address());
+    h.scrape();
+    CHECK(h.last("up") == 0);
+    CHECK(h.rec->samples("b").empty());
+    CHECK(h.loop->status().last_error == "server returned HTTP status 500 Internal Server Error");
+}
+
+TEST_CASE("A refused connection reports up=0 with the dial error") {
+    unsigned short port = 0;
+    {
+        TestServer gone;
+        port = gone.port();
+    }
+    Harness h("127.0.0.1:" + std::to_string(port));
+    h.scrape();
+    CHECK(h.last("up") == 0);
+    CHECK_THAT(h.loop->status().last_error, Catch::Contains("connect: Connection refused"));
+}
+
+TEST_CASE("A server slower than scrape_timeout fails the scrape at the deadline") {
+    TestServer server;
+    server.set_reply({.body = kBody, .delay = 3s});
+    Harness h(server.address(), {}, 300ms);
+    const auto t0 = std::chrono::steady_clock::now();
+    h.scrape();
+    const auto took = std::chrono::steady_clock::now() - t0;
+    CHECK(h.last("up") == 0);
+    CHECK_THAT(h.loop->status().last_error, Catch::EndsWith("context deadline exceeded"));
+    CHECK(took < 2s);
+}
+
+TEST_CASE("A body that stalls half-way hits the deadline") {
+    TestServer server;
+    server.set_reply({.body = std::string(200'000, '#') + "\n", .chunked = true, .stall = 3s});
+    Harness h(server.address(), {}, 300ms);
+    h.scrape();
+    CHECK(h.last("up") == 0);
+    CHECK_THAT(h.loop->status().last_error, Catch::EndsWith("context deadline exceeded"));
+}
+
+TEST_CASE("A declared Content-Length over body_size_limit fails before the body is sent") {
+    TestServer server;
+    server.set_reply({.body = kBody, .stall = 3s, .content_length = "100000000"});
+    LoopOptions options;
+    options.body_size_limit = 1000;
+    Harness h(server.address(), options);
+    const auto t0 = std::chrono::steady_clock::now();
+    h.scrape();
+    CHECK(std::chrono::steady_clock::now() - t0 < 2s);
+    CHECK_THAT(h.loop->status().last_error, Catch::EndsWith("body size limit exceeded"));
+}
+
+TEST_CASE("A chunked body over body_size_limit fails while it is still arriving") {
+    TestServer server;
+    // The first 64 KiB chunk alone exceeds the limit; the server then stalls for longer than the test.
+    server.set_reply({.body = std::string(200'000, '#') + "\n", .chunked = true, .stall = 3s});
+    LoopOptions options;
+    options.body_size_limit = 10'000;
+    Harness h(server.address(), options, 5s);
+    const auto t0 = std::chrono::steady_clock::now();
+    h.scrape();
+    CHECK(std::chrono::steady_clock::now() - t0 < 2s);
+    CHECK_THAT(h.loop->status().last_error, Catch::EndsWith("body size limit exceeded"));
+}
+
+TEST_CASE("A gzip body inflating past body_size_limit fails") {
+    TestServer server;
+    server.set_reply({.body = std::string(1'000'000, '#') + "\n", .gzip = true});
+    LoopOptions options;
+    options.body_size_limit = 100'000;
+    Harness h(server.address(), options);
+    h.scrape();
+    CHECK(h.last("up") == 0);
+    CHECK_THAT(h.loop->status().last_error, Catch::Contains("body size limit"));
+}
+
+TEST_CASE("Exceeding sample_limit fails the whole scrape and appends none of its samples") {
+    TestServer server;
+    server.set_reply({.body = kBody});
+    LoopOptions options;
+    options.limits.sample_limit = 2;
+    Harness h(server.address(), options);
+    h.scrape();
+    CHECK(h.last("up") == 0);
+    CHECK(h.rec->samples("b").empty());
+    CHECK(h.rec->rollbacks == 1);
+    CHECK(h.loop->status().last_error == "sample limit exceeded");
+}
+
+TEST_CASE("Exceeding label_limit fails the scrape") {
+    TestServer server;
+    server.set_reply({.body = "m{a=\"1\",b=\"2\"} 1\n"});
+    LoopOptions options;
+    options.limits.label_limit = 4;  // __name__, a, b, instance, job = 5
+    Harness h(server.address(), options);
+    h.scrape();
+    CHECK(h.last("up") == 0);
+    CHECK_THAT(h.loop->status().last_error, Catch::StartsWith("label_limit exceeded"));
+}
+
+TEST_CASE("A malformed body fails the scrape with the parser's position") {
+    TestServer server;
+    server.set_reply({.body = "ok 1\nbad{ 2\n"});
+    Harness h(server.address());
+    h.scrape();
+    CHECK(h.last("up") == 0);
+    CHECK(h.rec->samples("ok").empty());
+    CHECK_THAT(h.loop->status().last_error, Catch::StartsWith("line 2"));
+}
+
+TEST_CASE("Consecutive scrapes reuse one keep-alive connection") {
+    TestServer server;
+    server.set_reply({.body = kBody});
+    Harness h(server.address());
+    h.scrape();
+    h.scrape();
+    h.scrape();
+    CHECK(server.requests() == 3);
+    CHECK(server.connections() == 1);
+    CHECK(h.loop->connections_opened() == 1);
+}
+
+TEST_CASE("A kept-alive connection the server closed is replaced without failing the scrape") {
+    TestServer server;
+    server.set_reply({.body = kBody});
+    Harness h(server.address());
+    h.scrape();
+    server.drop_connections();
+    h.scrape();
+    CHECK(h.rec->samples("up").size() == 2);
+    CHECK(h.last("up") == 1);
+    CHECK(server.connections() == 2);
+}
+
+TEST_CASE("Connection: close makes the next scrape open a new connection") {
+    TestServer server;
+    server.set_reply({.body = kBody, .close = true});
+    Harness h(server.address());
+    h.scrape();
+    h.scrape();
+    CHECK(h.last("up") == 1);
+    CHECK(server.connections() == 2);
+}
+
+TEST_CASE("A series missing from the next scrape gets a stale marker with the exact StaleNaN bits") {
+    TestServer server;
+    server.set_reply({.body = kBody});
+    Harness h(server.address());
+    h.scrape();
+    server.set_reply({.body = "a_total 2\nb{x=\"1\"} 2\n"});
+    h.scrape();
+    const auto gone = h.rec->samples("b");
+    REQUIRE(gone.size() == 4);  // x=1, x=2, then x=1 and the marker for x=2
+    const auto ref2 = gone.at(1).ref;
+    bool marked = false;
+    for (std::size_t i = 2; i < gone.size(); ++i)
+        if (gone[i].ref == ref2) marked = stale_bits(gone[i].value);
+    CHECK(marked);
+    for (const auto& s : h.rec->samples("a_total")) CHECK_FALSE(autoscrape::storage::is_stale_nan(s.value));
+}
+
+TEST_CASE("A failed scrape marks the series of the last good scrape stale and keeps up") {
+    TestServer server;
+    server.set_reply({.body = kBody});
+    Harness h(server.address());
+    h.scrape();
+    server.set_reply({.status = 503});
+    h.scrape();
+    const auto b = h.rec->samples("b");
+    REQUIRE(b.size() == 4);
+    CHECK(stale_bits(b[2].value));
+    CHECK(stale_bits(b[3].value));
+    CHECK(h.last("up") == 0);
+    // A second failure has nothing left to mark.
+    h.scrape();
+    CHECK(h.rec->samples("b").size() == 4);
+}
+
+TEST_CASE("Stopping a loop marks every series stale, up and the other synthetic series included") {
+    TestServer server;
+    server.set_reply({.body = kBody});
+    Harness h(server.address());
+    h.scrape();
+    h.stop();
+    CHECK(stale_bits(h.last("up")));
+    CHECK(stale_bits(h.last("scrape_duration_seconds")));
+    CHECK(stale_bits(h.last("a_total")));
+    CHECK(h.rec->samples("b").size() == 4);
+}
+
+TEST_CASE("A second scrape of an unchanged body builds no labels") {
+    TestServer server;
+    server.set_reply({.body = kBody});
+    Harness h(server.address());
+    h.scrape();
+    CHECK(h.loop->labels_built() == 3);
+    h.scrape();
+    CHECK(h.loop->labels_built() == 3);
+    CHECK(h.rec->samples("b").size() == 4);
+    CHECK(h.last("scrape_series_added") == 0);
+}
+
+TEST_CASE("Without honor_labels a scraped label that clashes with a target label becomes exported_") {
+    TestServer server;
+    server.set_reply({.body = "m{job=\"inner\"} 1\n"});
+    Harness h(server.address());
+    h.scrape();
+    const auto& labels = h.rec->labels_of(h.rec->samples("m").at(0).ref);
+    CHECK(labels == autoscrape::storage::Labels{{"__name__", "m"}, {"exported_job", "inner"},
+                                                {"instance", server.address()}, {"job", "test"}});
+}
+
+TEST_CASE("With honor_labels the scraped label wins over the target label") {
+    TestServer server;
+    server.set_reply({.body = "m{job=\"inner\"} 1\n"});
+    LoopOptions options;
+    options.series.honor_labels = true;
+    Harness h(server.address(), options);
+    h.scrape();
+    const auto& labels = h.rec->labels_of(h.rec->samples("m").at(0).ref);
+    CHECK(labels == autoscrape::storage::Labels{{"__name__", "m"}, {"instance", server.address()}, {"job", "inner"}});
+}
+
+TEST_CASE("honor_timestamps decides whether an exposed timestamp is kept") {
+    TestServer server;
+    server.set_reply({.body = "m 1 1234\n"});
+    LoopOptions honour;
+    Harness kept(server.address(), honour);
+    kept.scrape();
+    CHECK(kept.rec->samples("m").at(0).timestamp_ms == 1234);
+    LoopOptions ignore;
+    ignore.series.honor_timestamps = false;
+    Harness scraped(server.address(), ignore);
+    scraped.scrape();
+    CHECK(scraped.rec->samples("m").at(0).timestamp_ms > 1234);
+}
+
+TEST_CASE("metric_relabel_configs drop series before they are appended") {
+    TestServer server;
+    server.set_reply({.body = kBody});
+    LoopOptions options;
+    options.series.metric_relabel = std::make_shared<const Relabeler>(std::vector<autoscrape::config::RelabelConfig>{
+        {.source_labels = {"__name__"}, .regex = "b", .action = autoscrape::config::RelabelAction::Drop}});
+    Harness h(server.address(), options);
+    h.scrape();
+    CHECK(h.rec->samples("b").empty());
+    CHECK(h.last("scrape_samples_scraped") == 3);
+    CHECK(h.last("scrape_samples_post_metric_relabeling") == 1);
+}
+
+TEST_CASE("The scrape offset lies within the interval and depends on the target hash") {
+    const auto now = std::chrono::system_clock::time_point(std::chrono::milliseconds(1'700'000'000'123));
+    const auto a = scrape_offset(1, 15s, now);
+    const auto b = scrape_offset(3'000, 15s, now);
+    CHECK(a >= 0ms);
+    CHECK(a <= 15s);
+    CHECK(b - a == 2'999ms);
+}
