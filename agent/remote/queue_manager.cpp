@@ -94,7 +94,8 @@ void QueueManager::run()
             update_shards();
             last_update = now;
         }
-        if (const auto first = wal_.first_segment(); reader->position().segment < first) {
+        const auto at = reader->position();  // segment 0: the reader has not opened one yet
+        if (const auto first = wal_.first_segment(); at.segment != 0 && at.segment < first) {
             // The size/age limit deleted segments we had not read; their live series records moved
             // to the checkpoint, which a fresh reader reads first.
             reader.emplace(wal_, storage::WalPosition{first, 0});
