@@ -10,6 +10,9 @@
 #include "agent/logging.hpp"
 #include "config/diagnostic.hpp"
 #include "config/loader.hpp"
+#include "agent/remote/remote_write_stage.hpp"
+#include "agent/scrape/scrape_manager.hpp"
+#include "agent/scrape/targets_api.hpp"
 #include "discovery/docker_discovery.hpp"
 
 namespace autoscrape::agent {
@@ -39,8 +42,11 @@ config::Config ConfigSource::load() const {
     return loaded;
 }
 
-// The stages of the data flow that exist so far; each later stage joins here.
+// The stages of the data flow, in DESIGN.md's order: discovery feeds the scrape manager, whose
+// loops append to the WAL that the remote-write queues ship. Destroyed in reverse order.
 struct Agent::Stages {
+    std::unique_ptr<remote::RemoteWriteStage> remote;
+    std::unique_ptr<scrape::ScrapeManager> scrape;
     std::unique_ptr<discovery::DockerDiscovery> discovery;
 };
 
@@ -54,6 +60,23 @@ void log_discovery_update(const discovery::DiscoveryUpdate& update) {
         spdlog::info("container {} changed, now {} target(s)", group.source.substr(0, 12), group.targets.size());
     }
     for (const auto& source : update.removed) spdlog::info("container {} is gone", source.substr(0, 12));
+}
+
+// The value of `name` in the request's query string ("" when absent); no percent-decoding is
+// needed for the values Prometheus' API takes here (active, dropped, any).
+std::string_view query_parameter(const Request& request, std::string_view name) {
+    std::string_view target(request.target().data(), request.target().size());
+    const auto question = target.find('?');
+    if (question == std::string_view::npos) return {};
+    std::string_view query = target.substr(question + 1);
+    while (!query.empty()) {
+        const auto amp = query.find('&');
+        const std::string_view pair = query.substr(0, amp);
+        if (pair.substr(0, pair.find('=')) == name && pair.size() > name.size()) return pair.substr(name.size() + 1);
+        if (amp == std::string_view::npos) break;
+        query.remove_prefix(amp + 1);
+    }
+    return {};
 }
 
 }  // namespace
@@ -73,9 +96,19 @@ ExitCode Agent::run() {
     try {
         http_ = std::make_unique<HttpServer>(io_, config_.web);
         install_standard_routes(*http_, *metrics_, [this] { return ready(); }, [this] { return reload(); });
+        http_->handle_sync(http::verb::get, "/api/v1/targets", [this](const Request& request) {
+            return targets_response(request);
+        });
         http_->start();
     } catch (const std::exception& e) {
         spdlog::error("cannot start the self HTTP server: {}", e.what());
+        return ExitCode::RuntimeError;
+    }
+    try {
+        start_stages();
+    } catch (const std::exception& e) {
+        spdlog::error("cannot start: {}", e.what());
+        http_->stop();
         return ExitCode::RuntimeError;
     }
     const auto endpoint = http_->local_endpoint();
@@ -83,7 +116,6 @@ ExitCode Agent::run() {
                  endpoint.address().is_v6()
                      ? fmt::format("[{}]:{}", endpoint.address().to_string(), endpoint.port())
                      : fmt::format("{}:{}", endpoint.address().to_string(), endpoint.port()));
-    start_stages();
     await_signals();
     io_.run();
     spdlog::info("autoscrape stopped");
@@ -94,8 +126,7 @@ void Agent::await_signals() {
     signals_.async_wait([this](const boost::system::error_code& error, int signal) {
         if (error) return;
         if (signal == SIGHUP) {
-            // Reloading reads files: off the io thread, so requests keep being answered meanwhile.
-            std::thread([this] { reload(); }).detach();
+            reload();
             await_signals();
             return;
         }
@@ -127,7 +158,13 @@ ReloadResult Agent::reload() {
         spdlog::error("config reload from {} failed, keeping the running config: {}", source_.describe(), e.what());
         return {false, e.what()};
     }
-    apply(next);
+    try {
+        apply(next);
+    } catch (const std::exception& e) {
+        metrics_->set_reload_result(false);
+        spdlog::error("config reload from {} rejected, keeping the running config: {}", source_.describe(), e.what());
+        return {false, e.what()};
+    }
     metrics_->set_reload_result(true);
     spdlog::info("config reloaded from {}", source_.describe());
     return {true, {}};
@@ -135,6 +172,9 @@ ReloadResult Agent::reload() {
 
 void Agent::apply(const config::Config& next) {
     std::lock_guard lock(mutex_);
+    // The stages refuse a config they cannot run (and keep theirs); only then does the rest change.
+    if (stages_->remote) stages_->remote->apply(next);
+    if (stages_->scrape) stages_->scrape->reload(next);
     if (next.log != config_.log) setup_logging(next.log);
     if (next.docker != config_.docker) {
         spdlog::info("docker section changed: restarting discovery");
@@ -154,18 +194,38 @@ void Agent::apply(const config::Config& next) {
 
 void Agent::start_stages() {
     std::lock_guard lock(mutex_);
+    auto& registry = *metrics_->registry();
+    stages_->remote = std::make_unique<remote::RemoteWriteStage>(config_, registry);
+    stages_->scrape = std::make_unique<scrape::ScrapeManager>(
+        io_, config_, [remote = stages_->remote.get()] { return remote->appender(); }, registry);
+    stages_->remote->start();
     restart_discovery(config_.docker);
 }
 
 void Agent::stop_stages() {
     std::lock_guard lock(mutex_);
     if (stages_->discovery) stages_->discovery->stop();
+    if (stages_->scrape) stages_->scrape->stop();
+    if (stages_->remote) stages_->remote->stop(kShutdownFlushTimeout);
+}
+
+Response Agent::targets_response(const Request& request) const {
+    std::vector<scrape::TargetStatus> targets;
+    {
+        std::lock_guard lock(mutex_);
+        if (stages_->scrape) targets = stages_->scrape->targets();
+    }
+    return make_response(request, http::status::ok, scrape::render_targets_json(targets, query_parameter(request, "state")),
+                         "application/json");
 }
 
 void Agent::restart_discovery(const config::DockerConfig& docker) {
     if (stages_->discovery) stages_->discovery->stop();
     stages_->discovery = std::make_unique<discovery::DockerDiscovery>(io_, docker, *metrics_->registry());
     stages_->discovery->subscribe(log_discovery_update);
+    stages_->discovery->subscribe([scrape = stages_->scrape.get()](const discovery::DiscoveryUpdate& update) {
+        scrape->apply(update);
+    });
     stages_->discovery->start();
 }
 

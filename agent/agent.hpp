@@ -12,12 +12,14 @@
 #include <boost/asio/signal_set.hpp>
 
 #include "agent/cli.hpp"
+#include "agent/http_server.hpp"
 #include "agent/self_metrics.hpp"
 #include "config/config.hpp"
 
 namespace autoscrape::agent {
 
-class HttpServer;
+// How long a clean shutdown may spend sending what is still queued (the rest stays in the WAL).
+inline constexpr std::chrono::seconds kShutdownFlushTimeout{5};
 
 // Where the configuration comes from, and the command-line flags that override it. Kept so that a
 // reload reads the same source and re-applies the same overrides.
@@ -54,6 +56,7 @@ private:
     void apply(const config::Config& next);
     // Runs on the io_context with mutex_ held.
     void restart_discovery(const config::DockerConfig& docker);
+    Response targets_response(const Request& request) const;
 
     ConfigSource source_;
     config::Config config_;

@@ -82,6 +82,16 @@ if curl -sf http://127.0.0.1:9465/api/v1/targets >/dev/null 2>&1; then
   curl -s http://127.0.0.1:9465/api/v1/targets | head -c 2000; echo
 fi
 
+say "series arriving in VictoriaMetrics (remote write through the WAL): demo_requests_total"
+for i in $(seq 1 30); do
+  result=$(curl -s http://127.0.0.1:8428/api/v1/query --data-urlencode 'query=demo_requests_total')
+  [[ $result == *'"value"'* ]] && break
+  sleep 1
+done
+echo "$result"
+say "scrape health per target: up"
+curl -s http://127.0.0.1:8428/api/v1/query --data-urlencode 'query=up'; echo
+
 if [ -n "${AUTOSCRAPE_DEMO_SECONDS:-}" ]; then
   sleep "$AUTOSCRAPE_DEMO_SECONDS"
 else
