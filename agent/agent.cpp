@@ -14,6 +14,8 @@
 #include "agent/scrape/scrape_manager.hpp"
 #include "agent/scrape/targets_api.hpp"
 #include "discovery/docker_discovery.hpp"
+#include "probes/probe_handler.hpp"
+#include "probes/probe_result.hpp"
 
 namespace autoscrape::agent {
 
@@ -98,6 +100,9 @@ ExitCode Agent::run() {
         install_standard_routes(*http_, *metrics_, [this] { return ready(); }, [this] { return reload(); });
         http_->handle_sync(http::verb::get, "/api/v1/targets", [this](const Request& request) {
             return targets_response(request);
+        });
+        http_->handle(http::verb::get, "/probe", [this](const Request& request, Responder respond) {
+            probe_request(request, std::move(respond));
         });
         http_->start();
     } catch (const std::exception& e) {
@@ -207,6 +212,47 @@ void Agent::stop_stages() {
     if (stages_->discovery) stages_->discovery->stop();
     if (stages_->scrape) stages_->scrape->stop();
     if (stages_->remote) stages_->remote->stop(kShutdownFlushTimeout);
+}
+
+bool Agent::is_watched_container(const std::string& host_port) const {
+    std::string_view host(host_port);
+    host = host.substr(0, host.rfind(':'));
+    if (host.starts_with('[') && host.ends_with(']')) host = host.substr(1, host.size() - 2);
+    std::lock_guard lock(mutex_);
+    if (!stages_->discovery) return false;
+    for (const auto& group : stages_->discovery->snapshot()) {
+        for (const auto& target : group.targets) {
+            const auto ip = target.labels.find("__meta_docker_network_ip");
+            if (ip != target.labels.end() && ip->second == host) return true;
+        }
+    }
+    return false;
+}
+
+void Agent::probe_request(const Request& request, Responder respond) {
+    config::ProbesConfig probes;
+    {
+        std::lock_guard lock(mutex_);
+        probes = config_.probes;
+    }
+    if (!probes.enabled) {
+        respond(make_response(request, http::status::not_found, "probes are disabled (probes.enabled: false)\n"));
+        return;
+    }
+    // Only containers on watched networks and probes.allowed_targets: never an open prober.
+    auto listed = probes::allow_listed_targets(probes.allowed_targets);
+    auto allowed = [this, listed](const std::string& host_port) {
+        return listed(host_port) || is_watched_container(host_port);
+    };
+    const auto query = probes::parse_probe_query(std::string_view(request.target().data(), request.target().size()));
+    auto head = std::make_shared<Request>();
+    head->version(request.version());
+    head->keep_alive(request.keep_alive());
+    probes::handle_probe_request(query.target, query.module, probes, allowed, io_,
+                                 [head, respond = std::move(respond)](int status, std::string body) {
+                                     respond(make_response(*head, static_cast<http::status>(status), std::move(body),
+                                                           status == 200 ? probes::kProbeContentType : kTextPlain));
+                                 });
 }
 
 Response Agent::targets_response(const Request& request) const {

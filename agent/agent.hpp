@@ -57,6 +57,8 @@ private:
     // Runs on the io_context with mutex_ held.
     void restart_discovery(const config::DockerConfig& docker);
     Response targets_response(const Request& request) const;
+    void probe_request(const Request& request, Responder respond);
+    bool is_watched_container(const std::string& host_port) const;
 
     ConfigSource source_;
     config::Config config_;

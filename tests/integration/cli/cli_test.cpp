@@ -224,3 +224,30 @@ TEST_CASE("--log.format=json writes one JSON object per log line") {
     }
     CHECK(count >= 2);
 }
+
+TEST_CASE("/probe answers like blackbox_exporter for allowed targets and refuses the others") {
+    // The agent probes its own self server: the one loopback target the test knows is there.
+    ConfigDir config("");
+    config.write(valid_config(config.dir));
+    RunningAgent first(config.path);
+    const std::string self = "127.0.0.1:" + std::to_string(first.port);
+    config.write(valid_config(config.dir) + "probes:\n  allowed_targets: ['" + self + "']\n  modules:\n"
+                 "    healthy:\n      prober: http\n      timeout: 2s\n      http:\n        path: /-/healthy\n");
+    REQUIRE(http_request("POST", "127.0.0.1", first.port, "/-/reload").status == 200);
+    const RunningAgent* agent_ptr = &first;
+
+    const auto ok = agent_ptr->get("/probe?target=" + self + "&module=healthy");
+    CHECK(ok.status == 200);
+    CHECK_THAT(ok.body, Catch::Contains("probe_success 1"));
+    CHECK_THAT(ok.body, Catch::Contains("probe_http_status_code 200"));
+
+    const auto tcp = agent_ptr->get("/probe?target=" + self + "&module=tcp_connect");
+    CHECK_THAT(tcp.body, Catch::Contains("probe_success 1"));
+
+    const auto refused = agent_ptr->get("/probe?target=127.0.0.1:1&module=tcp_connect");
+    CHECK(refused.status == 403);
+
+    const auto unknown = agent_ptr->get("/probe?target=" + self + "&module=nope");
+    CHECK(unknown.status == 400);
+    CHECK_THAT(unknown.body, Catch::Contains("Unknown module \"nope\""));
+}
