@@ -123,7 +123,6 @@ asio::awaitable<void> ScrapeLoop::scrape_once() {
         status_.last_error = result.error;
         status_.last_scrape = started;
         status_.last_duration_seconds = duration;
-        status_.last_samples = result.added;
     }
     if (hook_) hook_(ScrapeReport{.ok = ok, .duration_seconds = duration, .samples = result.added});
 }

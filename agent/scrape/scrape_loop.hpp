@@ -39,7 +39,6 @@ struct LoopStatus {
     std::string last_error;
     std::chrono::system_clock::time_point last_scrape{};
     double last_duration_seconds = 0;
-    std::uint64_t last_samples = 0;
 };
 
 // What one scrape did, for the manager's self-metrics.

@@ -175,7 +175,6 @@ void RecordingAppender::commit() {
     std::lock_guard lock(rec_->mutex);
     rec_->committed.insert(rec_->committed.end(), pending_.begin(), pending_.end());
     pending_.clear();
-    ++rec_->commits;
 }
 
 void RecordingAppender::rollback() {

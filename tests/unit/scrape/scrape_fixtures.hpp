@@ -62,7 +62,6 @@ struct Recorded {
     std::map<storage::Labels, storage::SeriesRef> refs;
     std::vector<storage::Labels> labels;  // by ref - 1
     std::vector<storage::Sample> committed;
-    int commits = 0;
     int rollbacks = 0;
 
     // Committed samples of series whose __name__ is `name` (all of them, in order).
