@@ -1,0 +1,112 @@
+// The storage half of the end-to-end path on its own: N×M series appended once a second through
+// RemoteWriteStage (WAL + queue manager + HTTP) to a real receiver, as the scrape loops will do.
+// Reports this process' CPU-seconds per million samples delivered and its peak RSS, the numbers
+// bench/e2e/run.sh reports for whole agents, so the remote-write share can be compared.
+//
+// usage: bench_e2e_remote <write url> <series> <seconds> [wal dir]
+#include <sys/resource.h>
+
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <string>
+#include <thread>
+
+#include <prometheus/registry.h>
+
+#include "agent/remote/remote_write_stage.hpp"
+
+using namespace autoscrape;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+double cpu_seconds()
+{
+    rusage ru{};
+    ::getrusage(RUSAGE_SELF, &ru);
+    return static_cast<double>(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
+           static_cast<double>(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
+}
+
+long peak_rss_kib()
+{
+    std::ifstream status("/proc/self/status");
+    std::string key;
+    long value = 0;
+    while (status >> key) {
+        if (key == "VmHWM:") {
+            status >> value;
+            return value;
+        }
+    }
+    return 0;
+}
+
+double delivered(prometheus::Registry& registry)
+{
+    for (const auto& family : registry.Collect()) {
+        if (family.name == "autoscrape_remote_storage_samples_total" && !family.metric.empty()) {
+            return family.metric.front().counter.value;
+        }
+    }
+    return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv)
+{
+    if (argc < 4) {
+        std::fprintf(stderr, "usage: %s <write url> <series> <seconds> [wal dir]\n", argv[0]);
+        return 2;
+    }
+    const int series = std::stoi(argv[2]);
+    const int seconds = std::stoi(argv[3]);
+    const std::string dir = argc > 4 ? argv[4] : "/tmp/bench_e2e_remote_wal";
+    std::filesystem::remove_all(dir);
+
+    config::Config cfg;
+    cfg.wal.dir = dir;
+    config::RemoteWriteConfig rw;
+    rw.name = "bench";
+    rw.url = argv[1];
+    cfg.remote_write = {rw};
+    prometheus::Registry registry;
+    remote::RemoteWriteStage stage(cfg, registry);
+    stage.start();
+    auto app = stage.appender();
+    std::vector<storage::SeriesRef> refs;
+    for (int i = 0; i < series; ++i) {
+        refs.push_back(app->series({{"__name__", "bench_metric"}, {"series", std::to_string(i)},
+                                    {"path", "/api/v1/items"}, {"code", "200"}}));
+    }
+    const double cpu0 = cpu_seconds();
+    auto next = Clock::now();
+    for (int s = 0; s < seconds; ++s) {
+        const auto ts = std::chrono::duration_cast<std::chrono::milliseconds>(
+                            std::chrono::system_clock::now().time_since_epoch()).count();
+        for (int i = 0; i < series; ++i) {
+            app->append(refs[static_cast<std::size_t>(i)], ts, i);
+            if (i % 1000 == 999) {
+                app->commit();  // a scrape of 1000 series
+            }
+        }
+        app->commit();
+        next += std::chrono::seconds(1);
+        std::this_thread::sleep_until(next);
+    }
+    const double want = static_cast<double>(series) * seconds;
+    const auto until = Clock::now() + std::chrono::seconds(30);
+    while (delivered(registry) < want && Clock::now() < until) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    const double cpu = cpu_seconds() - cpu0;
+    const double sent = delivered(registry);
+    stage.stop(std::chrono::seconds(5));
+    std::printf("delivered %.0f of %.0f samples, %.2f CPU-s, %.2f CPU-s per 1M samples, peak RSS %ld MiB\n", sent,
+                want, cpu, sent > 0 ? cpu * 1e6 / sent : 0.0, peak_rss_kib() / 1024);
+    std::filesystem::remove_all(dir);
+    return sent == want ? 0 : 1;
+}

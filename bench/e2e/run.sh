@@ -1,0 +1,142 @@
+#!/usr/bin/env bash
+# End-to-end benchmark: one agent at a time scrapes N busybox containers × M series every second
+# (found through docker_sd / Docker discovery on a test network) and remote-writes to one
+# VictoriaMetrics on loopback. Per agent it reports CPU-seconds per million samples delivered
+# (utime+stime from /proc/<pid>/stat over the measuring window / rows VictoriaMetrics inserted),
+# peak RSS (VmHWM) and the time from a new container's start to its first sample being queryable.
+#
+# usage: bench/e2e/run.sh [N containers] [M series] [seconds measured] [agents...]
+#   agents: prometheus-agent vmagent autoscrape (default: all three)
+#   AUTOSCRAPE_BIN: the agent binary (default build/agent/autoscrape)
+# Bounded: warm-up 15 s + the measuring window + at most 60 s for the late container, per agent.
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+N=${1:-10}
+M=${2:-1000}
+SECONDS_MEASURED=${3:-60}
+shift $(( $# > 3 ? 3 : $# )) || true
+AGENTS=("$@")
+[ ${#AGENTS[@]} -gt 0 ] || AGENTS=(prometheus-agent vmagent autoscrape)
+AUTOSCRAPE_BIN=${AUTOSCRAPE_BIN:-$ROOT/build/agent/autoscrape}
+
+# shellcheck source=../../tests/lib/services.sh
+source "$ROOT/tests/lib/services.sh"
+RUN_ID=bench$$
+WORK=$SERVICES_DIR
+AGENT_PID=
+cleanup() {
+  [ -n "$AGENT_PID" ] && kill "$AGENT_PID" 2>/dev/null && wait "$AGENT_PID" 2>/dev/null
+  services_cleanup
+}
+trap cleanup EXIT
+
+log() { printf '[e2e] %s\n' "$*" >&2; }
+
+ensure_dockerd
+ensure_busybox_image
+start_victoria_metrics
+
+# The exposition every container serves: M gauges, plain text 0.0.4.
+{
+  echo "# TYPE bench_metric gauge"
+  for ((i = 0; i < M; i++)); do echo "bench_metric{series=\"$i\",path=\"/api/v1/items\",code=\"200\"} $i"; done
+} >"$WORK/metrics.txt"
+
+NET=astest-$RUN_ID
+docker_cli network create --label autoscrape.test=1 "$NET" >/dev/null
+start_container() {
+  docker_cli run -d --name "$1" --network "$NET" --label autoscrape.test=1 --label "autoscrape.bench=$RUN_ID" \
+    --label prometheus.io/scrape=true --label prometheus.io/port=8080 --label prometheus.io/path=/metrics.txt \
+    -v "$WORK/metrics.txt:/www/metrics.txt:ro" autoscrape-test/busybox:latest httpd -f -p 8080 -h /www >/dev/null
+}
+for ((c = 0; c < N; c++)); do start_container "astest-$RUN_ID-$c"; done
+log "$N containers × $M series on $NET"
+
+# Rows VictoriaMetrics inserted so far (all agents write only to it).
+vm_rows() {
+  curl -sf "$VM_URL/metrics" | awk '/^vm_rows_inserted_total/ {s += $2} END {printf "%.0f\n", s}'
+}
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+hwm_kb() { awk '/VmHWM/ {print $2}' "/proc/$1/status"; }
+
+DOCKER_SD="    docker_sd_configs:
+      - host: unix:///var/run/docker.sock
+        port: 8080
+        refresh_interval: 5s
+        filters: [{name: label, values: [\"autoscrape.bench=$RUN_ID\"]}]
+    metrics_path: /metrics.txt
+    relabel_configs:
+      - source_labels: [__meta_docker_container_name]
+        target_label: container"
+
+start_agent() {
+  local agent=$1 dir=$WORK/$1
+  mkdir -p "$dir"
+  case $agent in
+  prometheus-agent)
+    printf 'global:\n  scrape_interval: 1s\n  scrape_timeout: 1s\nscrape_configs:\n  - job_name: bench\n%s\nremote_write:\n  - url: %s/api/v1/write\n' \
+      "$DOCKER_SD" "$VM_URL" >"$dir/prometheus.yml"
+    prometheus --enable-feature=agent --config.file="$dir/prometheus.yml" --storage.agent.path="$dir/data" \
+      --web.listen-address=127.0.0.1:0 >"$dir/log" 2>&1 &
+    ;;
+  vmagent)
+    # vmagent takes the docker_sd refresh interval as a flag, not per config.
+    printf 'global:\n  scrape_interval: 1s\n  scrape_timeout: 1s\nscrape_configs:\n  - job_name: bench\n%s\n' \
+      "$DOCKER_SD" | grep -v refresh_interval >"$dir/scrape.yml"
+    vmagent -promscrape.config="$dir/scrape.yml" -promscrape.dockerSDCheckInterval=5s \
+      -remoteWrite.url="$VM_URL/api/v1/write" \
+      -remoteWrite.tmpDataPath="$dir/data" -httpListenAddr=127.0.0.1:0 >"$dir/log" 2>&1 &
+    ;;
+  autoscrape)
+    [ -x "$AUTOSCRAPE_BIN" ] || { log "no $AUTOSCRAPE_BIN"; return 1; }
+    printf 'global:\n  scrape_interval: 1s\n  scrape_timeout: 1s\ndocker:\n  networks: [%s]\nrelabel_configs:\n  - source_labels: [__meta_docker_container_name]\n    target_label: container\nremote_write:\n  - url: %s/api/v1/write\nwal:\n  dir: %s/wal\nweb:\n  listen_address: 127.0.0.1:0\n' \
+      "$NET" "$VM_URL" "$dir" >"$dir/autoscrape.yml"
+    "$AUTOSCRAPE_BIN" run --config.file="$dir/autoscrape.yml" >"$dir/log" 2>&1 &
+    ;;
+  esac
+  AGENT_PID=$!
+}
+
+RESULTS=()
+for agent in "${AGENTS[@]}"; do
+  log "--- $agent"
+  start_agent "$agent" || { RESULTS+=("$agent|not run"); continue; }
+  sleep 15  # discovery, first scrapes, connection set-up
+  if ! kill -0 "$AGENT_PID" 2>/dev/null; then
+    log "$agent exited; log: $WORK/$agent/log"; RESULTS+=("$agent|exited"); AGENT_PID=; continue
+  fi
+  rows0=$(vm_rows); cpu0=$(cpu_ticks "$AGENT_PID"); t0=$(date +%s.%N)
+  sleep "$SECONDS_MEASURED"
+  rows1=$(vm_rows); cpu1=$(cpu_ticks "$AGENT_PID"); t1=$(date +%s.%N)
+  hwm=$(hwm_kb "$AGENT_PID")
+
+  # A new container: time from `docker run` returning to its first sample being queryable.
+  late=astest-$RUN_ID-late-$agent
+  # Other test runs on this host remove every autoscrape.test=1 object; then this is "n/a".
+  first=n/a
+  start_container "$late" && ts=$(date +%s.%N) && first=timeout
+  for _ in $( [ "$first" = timeout ] && seq 1 600); do
+    n=$(curl -sf "$VM_URL/api/v1/query" --data-urlencode "query=count(bench_metric{container=\"/$late\"})" |
+      sed -n 's/.*"value":\[[^,]*,"\([0-9]*\)".*/\1/p')
+    if [ -n "$n" ] && [ "$n" -gt 0 ]; then first=$(echo "$(date +%s.%N) - $ts" | bc); break; fi
+    sleep 0.1
+  done
+  docker_cli rm -f "$late" >/dev/null 2>&1 || true
+
+  kill "$AGENT_PID"; wait "$AGENT_PID" 2>/dev/null || true; AGENT_PID=
+  hz=$(getconf CLK_TCK)
+  rows=$((rows1 - rows0))
+  secs=$(echo "$t1 - $t0" | bc)
+  cpu=$(echo "scale=2; ($cpu1 - $cpu0) / $hz" | bc)
+  per_m=$( [ "$rows" -gt 0 ] && echo "scale=2; $cpu * 1000000 / $rows" | bc || echo n/a)
+  rate=$(echo "scale=0; $rows / $secs" | bc)
+  RESULTS+=("$agent|$rate|$cpu|$per_m|$((hwm / 1024))|$first")
+  log "$agent: $rate samples/s delivered, $cpu CPU-s, $per_m CPU-s per 1M samples, peak RSS $((hwm / 1024)) MiB, first sample after ${first}s"
+done
+
+echo "## $(date -u +%F) $(uname -m), $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo): $N containers × $M series, 1 s interval, ${SECONDS_MEASURED}s measured"
+echo
+echo "| agent | delivered samples/s | CPU-s | CPU-s per 1M samples | peak RSS MiB | container start → first sample (s) |"
+echo "|---|---|---|---|---|---|"
+for r in "${RESULTS[@]}"; do echo "| ${r//|/ | } |"; done
