@@ -47,27 +47,30 @@ std::string_view path_of(std::string_view target) {
     return target.substr(0, target.find('?'));
 }
 
-std::pair<std::string, std::string> split_host_port(const std::string& address) {
+// "host:port", "[v6]:port" or ":port" (every interface); throws naming the address when the
+// port is missing or not a number.
+std::pair<std::string, std::uint16_t> parse_listen_address(const std::string& address) {
     const auto colon = address.rfind(':');
-    if (colon == std::string::npos) {
-        throw std::system_error(std::make_error_code(std::errc::invalid_argument),
-                                "listen address \"" + address + "\" has no port");
-    }
-    std::string host = address.substr(0, colon);
-    if (host.size() >= 2 && host.front() == '[' && host.back() == ']') {
-        host = host.substr(1, host.size() - 2);
-    }
-    return {host, address.substr(colon + 1)};
-}
-
-std::uint16_t parse_port(const std::string& address, std::string_view port) {
+    const auto port = colon == std::string::npos ? std::string_view{} : std::string_view(address).substr(colon + 1);
     std::uint16_t value = 0;
     const auto [end, ec] = std::from_chars(port.data(), port.data() + port.size(), value);
-    if (ec != std::errc{} || end != port.data() + port.size() || port.empty()) {
+    if (port.empty() || ec != std::errc{} || end != port.data() + port.size()) {
         throw std::system_error(std::make_error_code(std::errc::invalid_argument),
                                 "listen address \"" + address + "\" has no valid port");
     }
-    return value;
+    std::string host = address.substr(0, colon);
+    if (host.size() >= 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+    return {host, value};
+}
+
+std::string current_exception_text() {
+    try {
+        throw;
+    } catch (const std::exception& e) {
+        return e.what();
+    } catch (...) {
+        return "non-standard exception";
+    }
 }
 
 }  // namespace
@@ -97,23 +100,26 @@ struct HttpServer::State {
     mutable std::mutex mutex;
     std::map<std::uint64_t, std::weak_ptr<Session>> sessions;
     std::uint64_t next_id = 0;
-    std::size_t counted = 0;
+    std::size_t served = 0;    // sessions counted against max_connections
+    std::size_t rejecting = 0;  // sessions sending their 503
     bool stopped = false;
 };
 
 class HttpServer::Session : public std::enable_shared_from_this<Session> {
 public:
-    Session(tcp::socket&& socket, std::shared_ptr<State> state, std::uint64_t id, bool counted)
-        : stream_(std::move(socket)), state_(std::move(state)), id_(id), counted_(counted) {}
+    enum class Role { Serve, Reject };
+
+    Session(tcp::socket&& socket, std::shared_ptr<State> state, std::uint64_t id, Role role)
+        : stream_(std::move(socket)), state_(std::move(state)), id_(id), role_(role) {}
 
     ~Session() {
         const std::lock_guard lock(state_->mutex);
         state_->sessions.erase(id_);
-        if (counted_) --state_->counted;
+        --(role_ == Role::Serve ? state_->served : state_->rejecting);
     }
 
     void run() {
-        auto step = counted_ ? &Session::do_read : &Session::reject;
+        auto step = role_ == Role::Serve ? &Session::do_read : &Session::reject;
         net::dispatch(stream_.get_executor(), beast::bind_front_handler(step, shared_from_this()));
     }
 
@@ -131,16 +137,21 @@ public:
                   [self = shared_from_this(), r = std::move(response)]() mutable { self->send(std::move(r)); });
     }
 
+    // Like deliver(), for an answer the server makes up: it is built on the strand, where the
+    // request it answers may be read safely.
+    void deliver_error(http::status status, std::string body) {
+        net::post(stream_.get_executor(), [self = shared_from_this(), status, b = std::move(body)]() mutable {
+            self->send(make_response(self->request_, status, std::move(b)));
+        });
+    }
+
 private:
     // Shared by every copy of one request's Responder: the first call wins, and a responder
     // dropped uncalled still answers the client.
     struct Reply {
         explicit Reply(std::shared_ptr<Session> s) : session(std::move(s)) {}
         ~Reply() {
-            if (!used.load()) {
-                respond(make_response(session->request_, http::status::internal_server_error,
-                                      "handler did not respond\n"));
-            }
+            if (!used.load()) session->deliver_error(http::status::internal_server_error, "handler did not respond\n");
         }
         void respond(Response response) {
             if (!used.exchange(true)) session->deliver(std::move(response));
@@ -191,9 +202,9 @@ private:
         auto reply = std::make_shared<Reply>(shared_from_this());
         try {
             handler->second(request_, [reply](Response response) { reply->respond(std::move(response)); });
-        } catch (const std::exception& e) {
+        } catch (...) {
             spdlog::error("http handler for {} {} failed: {}", std::string(http::to_string(handler->first)),
-                          route->first, e.what());
+                          route->first, current_exception_text());
             reply->respond(make_response(request_, http::status::internal_server_error, "internal server error\n"));
         }
     }
@@ -212,13 +223,9 @@ private:
 
     // An answer to a request we could not read whole: the rest of the stream is unusable.
     void respond_error(http::status status, std::string body) {
-        Response response{status, 11};
-        response.set(http::field::server, server_header());
-        response.set(http::field::content_type, kTextPlain);
-        response.keep_alive(false);
-        response.body() = std::move(body);
-        response.prepare_payload();
         request_ = {};
+        auto response = make_response(request_, status, std::move(body));
+        response.keep_alive(false);
         send(std::move(response));
     }
 
@@ -265,7 +272,7 @@ private:
     Response response_;  // owned here while async_write runs
     std::shared_ptr<State> state_;
     const std::uint64_t id_;
-    const bool counted_;
+    const Role role_;
 };
 
 class HttpServer::Listener : public std::enable_shared_from_this<Listener> {
@@ -274,8 +281,7 @@ public:
         : ioc_(ioc), acceptor_(net::make_strand(ioc)), retry_(acceptor_.get_executor()), state_(std::move(state)) {}
 
     tcp::endpoint listen(const std::string& address) {
-        const auto [host, port_text] = split_host_port(address);
-        const std::uint16_t port = parse_port(address, port_text);
+        const auto [host, port] = parse_listen_address(address);
         const auto check = [&](const beast::error_code& ec) {
             if (ec) throw std::system_error(ec, "cannot listen on " + address);
         };
@@ -294,7 +300,8 @@ public:
             }
         } else {
             tcp::resolver resolver(ioc_);
-            const auto results = resolver.resolve(host, std::to_string(port), tcp::resolver::passive | tcp::resolver::numeric_service, ec);
+            const auto results =
+                resolver.resolve(host, std::to_string(port), tcp::resolver::passive | tcp::resolver::numeric_service, ec);
             check(ec);
             endpoint = results.begin()->endpoint();
             acceptor_.open(endpoint.protocol(), ec);
@@ -347,10 +354,18 @@ private:
         {
             const std::lock_guard lock(state_->mutex);
             if (state_->stopped) return;
-            const bool counted = state_->counted < state_->config.max_connections;
-            if (counted) ++state_->counted;
+            const auto cap = state_->config.max_connections;
+            auto role = Session::Role::Serve;
+            if (state_->served < cap) {
+                ++state_->served;
+            } else if (state_->rejecting < cap) {
+                role = Session::Role::Reject;
+                ++state_->rejecting;
+            } else {
+                return;  // even the 503s are at the cap: closing at once keeps descriptors bounded
+            }
             const auto id = state_->next_id++;
-            session = std::make_shared<Session>(std::move(socket), state_, id, counted);
+            session = std::make_shared<Session>(std::move(socket), state_, id, role);
             state_->sessions.emplace(id, session);
         }
         session->run();
@@ -402,7 +417,7 @@ tcp::endpoint HttpServer::local_endpoint() const { return endpoint_; }
 
 std::size_t HttpServer::open_connections() const {
     const std::lock_guard lock(state_->mutex);
-    return state_->counted;
+    return state_->served;
 }
 
 }  // namespace autoscrape::agent

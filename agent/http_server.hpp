@@ -6,7 +6,9 @@
 // connections. A connection over the cap is accepted, answered 503 at once without reading its
 // request, and closed: a flood costs one small write per connection and never takes a slot or a
 // read from a client already being served, and the flooding client learns why instead of hanging
-// in the listen backlog.
+// in the listen backlog. At most max_connections such 503s are in flight (each lingers up to a
+// second for the client to close); beyond that, new connections are closed without an answer, so
+// a flood cannot exhaust the process' descriptors.
 #pragma once
 
 #include <boost/asio/io_context.hpp>

@@ -274,6 +274,28 @@ TEST_CASE("Connections over max_connections get 503 and are closed while the one
     CHECK(fixture.server.open_connections() == 2);
 }
 
+TEST_CASE("Beyond max_connections 503s in flight, new connections are closed without an answer",
+          "[http][limits]") {
+    const auto config = config_with([](auto& c) {
+        c.max_connections = 1;
+        c.read_timeout = 5000ms;
+    });
+    ServerFixture fixture(config, add_test_routes);
+    TestClient served(fixture.endpoint()), rejected(fixture.endpoint()), dropped(fixture.endpoint());
+    REQUIRE_FALSE(served.connect());
+    REQUIRE(served.get("/hello").result() == http::status::ok);
+
+    // `rejected` reads its 503 but keeps its end open, so the server's 503 slot stays taken.
+    REQUIRE_FALSE(rejected.connect());
+    Response response;
+    REQUIRE_FALSE(rejected.read(response));
+    CHECK(response.result() == http::status::service_unavailable);
+
+    REQUIRE_FALSE(dropped.connect());
+    CHECK(closed_by_server(dropped.read(response)));
+    CHECK(served.get("/hello").result() == http::status::ok);
+}
+
 TEST_CASE("A slot freed under max_connections goes to the next client", "[http][limits]") {
     const auto config = config_with([](auto& c) {
         c.max_connections = 1;
