@@ -46,6 +46,7 @@ Wal::Wal(config::WalConfig config, prometheus::Registry& registry)
     : config_(std::move(config)), dir_(config_.dir), metrics_(registry)
 {
     fs::create_directories(dir_ / "positions");
+    dir_lock_ = DirLock(dir_);
     std::lock_guard lock(mu_);
     replay();
     last_fsync_ = std::chrono::steady_clock::now();

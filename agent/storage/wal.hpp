@@ -27,6 +27,7 @@
 #include "agent/storage/appender.hpp"
 #include "agent/storage/wal_metrics.hpp"
 #include "agent/storage/wal_position.hpp"
+#include "agent/storage/dir_lock.hpp"
 #include "agent/storage/wal_segment.hpp"
 #include "config/config.hpp"
 
@@ -34,8 +35,9 @@ namespace autoscrape::storage {
 
 class Wal {
 public:
-    // Opens (creating if needed) and replays wal.dir. Throws std::system_error only when the
-    // directory itself cannot be created or written; damaged content never stops start-up.
+    // Opens (creating if needed), locks and replays wal.dir. Throws std::system_error only when the
+    // directory cannot be created or written, or another process holds it; damaged content never
+    // stops start-up.
     Wal(config::WalConfig config, prometheus::Registry& registry);
     ~Wal();
     Wal(const Wal&) = delete;
@@ -100,6 +102,7 @@ private:
 
     config::WalConfig config_;
     std::filesystem::path dir_;
+    DirLock dir_lock_;
     WalMetrics metrics_;
 
     mutable std::mutex mu_;

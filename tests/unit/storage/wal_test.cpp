@@ -376,3 +376,15 @@ TEST_CASE("A reader following the live WAL while a writer rotates segments sees 
     }
     CHECK_FALSE(reader.next(record));
 }
+
+TEST_CASE("A second Wal on a directory in use is refused, and the lock goes with the first")
+{
+    TempDir dir;
+    prometheus::Registry registry;
+    const auto config = wal_config(dir);
+    {
+        Wal first(config, registry);
+        CHECK_THROWS_WITH(Wal(config, registry), Catch::Contains("is in use by another autoscrape"));
+    }
+    CHECK_NOTHROW(Wal(config, registry));
+}
