@@ -8,21 +8,27 @@
 //     times start() to the first update, with N containers already running on NET.
 #include "discovery/docker_discovery.hpp"
 
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/json.hpp>
 
 #include <prometheus/registry.h>
 
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cmath>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <iostream>
 #include <map>
+#include <memory>
 #include <mutex>
-#include <sstream>
 #include <stdexcept>
 #include <string>
 #include <thread>
@@ -109,6 +115,54 @@ private:
     std::thread thread_;
 };
 
+// Follows the engine's start events with a second client and records each container's timeNano
+// (dockerd keeps only its last 256 events, too few to ask for them afterwards).
+class StartEvents {
+public:
+    explicit StartEvents(const std::string& label) : work_(asio::make_work_guard(io_)) {
+        auto host = discovery::resolve_docker_host({}, [](const char* name) { return std::getenv(name); });
+        if (!host) throw std::runtime_error(host.error().message);
+        client_ = std::make_unique<discovery::DockerClient>(io_.get_executor(), host.value(), 10s);
+        const auto filters = boost::json::serialize(boost::json::object{
+            {"type", boost::json::array{"container"}}, {"event", boost::json::array{"start"}}, {"label", boost::json::array{label}}});
+        asio::co_spawn(io_, [this, query = "?filters=" + discovery::percent_encode(filters)]() -> asio::awaitable<void> {
+            if (!co_await client_->negotiate()) co_return;
+            auto done = co_await client_->follow_events(query, [this] { subscribed_ = true; }, [this](std::string_view line) {
+                boost::system::error_code ec;
+                auto v = boost::json::parse(line, ec);
+                if (ec || !v.is_object()) return;
+                const auto* actor = v.as_object().if_contains("Actor");
+                const auto* id = actor != nullptr && actor->is_object() ? actor->as_object().if_contains("ID") : nullptr;
+                const auto* t = v.as_object().if_contains("timeNano");
+                if (id == nullptr || t == nullptr || !id->is_string() || !t->is_int64()) return;
+                std::lock_guard lock(mutex_);
+                started_ns_[std::string(id->as_string())] = t->as_int64();
+            }, discovery::kMaxEventBytes);
+            (void)done;  // ends when cancelled
+        }, asio::detached);
+        thread_ = std::thread([this] { io_.run(); });
+    }
+    ~StartEvents() {
+        asio::post(io_, [this] { client_->cancel(); });
+        work_.reset();
+        thread_.join();
+    }
+    bool subscribed() const { return subscribed_; }
+    std::map<std::string, std::int64_t> started() {
+        std::lock_guard lock(mutex_);
+        return started_ns_;
+    }
+
+private:
+    asio::io_context io_;
+    asio::executor_work_guard<asio::io_context::executor_type> work_;
+    std::unique_ptr<discovery::DockerClient> client_;
+    std::atomic<bool> subscribed_{false};
+    std::mutex mutex_;
+    std::map<std::string, std::int64_t> started_ns_;
+    std::thread thread_;
+};
+
 double percentile(std::vector<double> v, double p) {
     std::sort(v.begin(), v.end());
     const auto rank = static_cast<std::size_t>(std::max(1.0, std::ceil(p * static_cast<double>(v.size()))));
@@ -122,7 +176,12 @@ int latency(const std::string& network, int count, const std::string& label) {
         std::cerr << "discovery did not get ready\n";
         return 1;
     }
-    const auto since = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count() - 1;
+    StartEvents events(label);
+    for (int i = 0; i < 500 && !events.subscribed(); ++i) std::this_thread::sleep_for(10ms);
+    if (!events.subscribed()) {
+        std::cerr << "cannot follow the engine's events\n";
+        return 1;
+    }
     std::vector<std::string> ids;
     for (int i = 0; i < count; ++i) {
         ids.push_back(sh("docker run -d --network " + network + " --label autoscrape.test=1 --label " + label +
@@ -133,15 +192,10 @@ int latency(const std::string& network, int count, const std::string& label) {
         std::cerr << "not every container was discovered within 30 s\n";
         return 1;
     }
-    const auto until = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count() + 1;
-    std::istringstream events(sh("docker events --since " + std::to_string(since) + " --until " + std::to_string(until) +
-                                 " --filter type=container --filter event=start --filter label=" + label +
-                                 " --format '{{.Actor.ID}} {{.TimeNano}}'"));
+    std::this_thread::sleep_for(500ms);  // the last start events are on their way to the second client
     std::vector<double> ms;
     std::lock_guard lock(r.mutex_);
-    for (std::string id; events >> id;) {
-        std::int64_t started_ns = 0;
-        events >> started_ns;
+    for (const auto& [id, started_ns] : events.started()) {
         if (auto it = r.added_ns_.find(id); it != r.added_ns_.end())
             ms.push_back(static_cast<double>(it->second - started_ns) / 1e6);
     }
