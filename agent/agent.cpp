@@ -113,7 +113,6 @@ ExitCode Agent::run() {
         start_stages();
     } catch (const std::exception& e) {
         spdlog::error("cannot start: {}", e.what());
-        http_->stop();
         return ExitCode::RuntimeError;
     }
     const auto endpoint = http_->local_endpoint();
@@ -123,6 +122,9 @@ ExitCode Agent::run() {
                      : fmt::format("{}:{}", endpoint.address().to_string(), endpoint.port()));
     await_signals();
     io_.run();
+    // The io_context ran dry: every scrape loop has written its stale markers. Only now may the
+    // queues flush (what they cannot send in time stays in the WAL for the next start).
+    stop_remote_write();
     spdlog::info("autoscrape stopped");
     return ExitCode::Ok;
 }
@@ -211,6 +213,10 @@ void Agent::stop_stages() {
     std::lock_guard lock(mutex_);
     if (stages_->discovery) stages_->discovery->stop();
     if (stages_->scrape) stages_->scrape->stop();
+}
+
+void Agent::stop_remote_write() {
+    std::lock_guard lock(mutex_);
     if (stages_->remote) stages_->remote->stop(kShutdownFlushTimeout);
 }
 
@@ -266,7 +272,14 @@ Response Agent::targets_response(const Request& request) const {
 }
 
 void Agent::restart_discovery(const config::DockerConfig& docker) {
-    if (stages_->discovery) stages_->discovery->stop();
+    if (stages_->discovery) {
+        stages_->discovery->stop();
+        // The new discovery reports every group as added; what vanished meanwhile it cannot know,
+        // so the old targets go first (with their stale markers).
+        discovery::DiscoveryUpdate removal;
+        for (const auto& group : stages_->discovery->snapshot()) removal.removed.push_back(group.source);
+        stages_->scrape->apply(removal);
+    }
     stages_->discovery = std::make_unique<discovery::DockerDiscovery>(io_, docker, *metrics_->registry());
     stages_->discovery->subscribe(log_discovery_update);
     stages_->discovery->subscribe([scrape = stages_->scrape.get()](const discovery::DiscoveryUpdate& update) {

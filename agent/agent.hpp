@@ -52,6 +52,7 @@ public:
 private:
     void start_stages();
     void stop_stages();
+    void stop_remote_write();
     void await_signals();
     void apply(const config::Config& next);
     // Runs on the io_context with mutex_ held.
