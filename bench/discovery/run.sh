@@ -14,7 +14,11 @@ LABEL=autoscrape.bench=discovery-$$
 
 cleanup() {
     docker ps -aq --filter "label=$LABEL" | xargs -r docker rm -f >/dev/null
-    docker network rm "$NET" >/dev/null 2>&1 || true
+    # The engine may still be releasing endpoints of the containers just removed.
+    for _ in 1 2 3 4 5; do
+        docker network rm "$NET" >/dev/null 2>&1 && break
+        sleep 1
+    done
 }
 trap cleanup EXIT INT TERM
 
