@@ -136,7 +136,8 @@ bool resolve_location(const HttpUrl& base, std::string_view location, HttpUrl& o
     if (location.starts_with('/')) {
         path = location;
     } else {
-        std::string_view base_path = base.path_query.substr(0, base.path_query.find('?'));
+        // A view of the member, not of a temporary substring (ASan: stack-use-after-scope).
+        const std::string_view base_path = std::string_view(base.path_query).substr(0, base.path_query.find('?'));
         if (location.empty() || location.front() == '?') path = std::string(base_path) + std::string(location);
         else path = std::string(base_path.substr(0, base_path.rfind('/') + 1)) + std::string(location);
     }

@@ -267,7 +267,8 @@ TEST_CASE("A stalled endpoint does not hold back another one")
     }
     CHECK(up.wait_for_samples(500, 5s));
     CHECK(metric(f.registry, "autoscrape_remote_storage_samples_total", "slow") == 0);
-    CHECK(metric(f.registry, "autoscrape_remote_storage_samples_pending", "slow") <= 5);
+    // Bounded: the shard's queue (capacity) plus the one batch it keeps retrying.
+    CHECK(metric(f.registry, "autoscrape_remote_storage_samples_pending", "slow") <= 10);
 }
 
 TEST_CASE("The shard count grows when sending cannot keep up with the input")
