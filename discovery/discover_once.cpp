@@ -51,16 +51,12 @@ void print_target_groups(const std::vector<TargetGroup>& groups, std::ostream& o
     }
 }
 
-int run_discover_once(const config::Config& config, std::ostream& out, OutputFormat format) {
+Result<std::vector<TargetGroup>> discover_once(const config::Config& config, std::vector<std::string>& rejected) {
     auto host = resolve_docker_host(config.docker, [](const char* name) { return std::getenv(name); });
-    if (!host) {
-        std::cerr << "autoscrape discover: " << host.error().message << '\n';
-        return 1;
-    }
+    if (!host) return host.error();
     asio::io_context io;
     DockerClient client(io.get_executor(), host.value(), config.docker.timeout);
     Result<EngineState> state = Error{"not synced"};
-    std::vector<std::string> rejected;
     asio::co_spawn(io, [&]() -> asio::awaitable<void> {
         auto version = co_await client.negotiate();
         if (!version) {
@@ -70,15 +66,21 @@ int run_discover_once(const config::Config& config, std::ostream& out, OutputFor
         state = co_await fetch_engine_state(client, rejected);
     }, [](std::exception_ptr e) { if (e) std::rethrow_exception(e); });
     io.run();
-    if (!state) {
-        std::cerr << "autoscrape discover: cannot read Docker at " << host.value().url << ": "
-                  << state.error().message << '\n';
+    if (!state) return Error{"cannot read Docker at " + host.value().url + ": " + state.error().message};
+    TargetSet targets(config.docker);
+    targets.replace_all(state.value());
+    return targets.snapshot();
+}
+
+int run_discover_once(const config::Config& config, std::ostream& out, OutputFormat format) {
+    std::vector<std::string> rejected;
+    const auto groups = discover_once(config, rejected);
+    if (!groups) {
+        std::cerr << "autoscrape discover: " << groups.error().message << '\n';
         return 1;
     }
     for (const auto& why : rejected) std::cerr << "autoscrape discover: leaving a container out: " << why << '\n';
-    TargetSet targets(config.docker);
-    targets.replace_all(state.value());
-    print_target_groups(targets.snapshot(), out, format);
+    print_target_groups(groups.value(), out, format);
     return 0;
 }
 

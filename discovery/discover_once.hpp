@@ -2,6 +2,7 @@
 #pragma once
 
 #include "config/config.hpp"
+#include "discovery/result.hpp"
 #include "discovery/target_group.hpp"
 
 #include <ostream>
@@ -13,6 +14,11 @@ enum class OutputFormat { Table, Json };
 
 // Prints the target groups; table: one line per target, then its labels indented.
 void print_target_groups(const std::vector<TargetGroup>& groups, std::ostream& out, OutputFormat format);
+
+// Syncs once with the engine and returns the non-empty target groups (what `discover` prints and
+// `generate` writes). Containers left out are described in `rejected`; an unreachable engine or
+// garbage from it is an Error naming the Docker host.
+Result<std::vector<TargetGroup>> discover_once(const config::Config& config, std::vector<std::string>& rejected);
 
 // Syncs once and prints the targets. Returns 0, or 1 with a message on stderr when the engine is
 // unreachable or answers garbage.
