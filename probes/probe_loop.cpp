@@ -1,0 +1,117 @@
+#include "probes/probe_loop.hpp"
+
+#include "probes/probe.hpp"
+#include "probes/probe_result.hpp"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include <spdlog/spdlog.h>
+
+namespace autoscrape::probes {
+
+namespace asio = boost::asio;
+
+namespace {
+
+std::int64_t to_ms(std::chrono::system_clock::time_point t) {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
+}
+
+}  // namespace
+
+ProbeLoop::ProbeLoop(asio::any_io_executor executor, std::unique_ptr<storage::Appender> appender, ProbeTarget target,
+                     ReportHook hook)
+    : executor_(executor),
+      app_(std::move(appender)),
+      timer_(executor),
+      hook_(std::move(hook)),
+      target_(std::move(target)) {}
+
+void ProbeLoop::start() {
+    asio::co_spawn(executor_, [self = shared_from_this()] { return self->run(); }, asio::detached);
+}
+
+void ProbeLoop::stop() {
+    asio::post(executor_, [self = shared_from_this()] { self->do_stop(); });
+}
+
+void ProbeLoop::update(ProbeTarget target) {
+    asio::post(executor_, [self = shared_from_this(), t = std::move(target)]() mutable {
+        std::lock_guard lock(self->mutex_);
+        self->target_ = std::move(t);
+    });
+}
+
+ProbeTarget ProbeLoop::target() const {
+    std::lock_guard lock(mutex_);
+    return target_;
+}
+
+ProbeStatus ProbeLoop::status() const {
+    std::lock_guard lock(mutex_);
+    return status_;
+}
+
+asio::awaitable<void> ProbeLoop::run() {
+    const auto self = shared_from_this();  // the loop lives while its schedule runs
+    timer_.expires_after(scrape::scrape_offset(target_.hash(), target_.interval, std::chrono::system_clock::now()));
+    co_await timer_.async_wait(asio::as_tuple(asio::use_awaitable));
+    auto next = std::chrono::steady_clock::now();
+    while (!stopped_) {
+        co_await probe_once();
+        if (stopped_) break;
+        const auto interval = target_.interval;
+        next += interval;
+        const auto now = std::chrono::steady_clock::now();
+        if (next <= now) next = now + interval - (now - next) % interval;  // skip missed ticks, keep the phase
+        timer_.expires_at(next);
+        co_await timer_.async_wait(asio::as_tuple(asio::use_awaitable));
+    }
+}
+
+asio::awaitable<void> ProbeLoop::probe_once() {
+    if (stopped_) co_return;
+    const auto started = std::chrono::system_clock::now();
+    const std::int64_t ts = to_ms(started);
+    const ProbeResult result = co_await run_probe(target_.module, target_.probe_target());
+    if (stopped_) co_return;
+
+    const auto body = render_probe_result(result);
+    const auto appended =
+        cache_.append(*app_, body, scrape::Format::PrometheusText, target_.labels, scrape::SeriesOptions{}, {}, ts);
+    if (!appended.error.empty()) {
+        // Our own rendering failed to parse: a bug, not a target's fault; end the series cleanly.
+        spdlog::error("probe {} of {}: cannot append the result: {}", target_.module_name, target_.address,
+                      appended.error);
+        app_->rollback();
+        cache_.stale_all(*app_, ts);
+    }
+    app_->commit();
+
+    const bool success = result.success();
+    {
+        std::lock_guard lock(mutex_);
+        status_.health = success ? scrape::Health::Up : scrape::Health::Down;
+        status_.last_error = result.error();
+        status_.last_probe = started;
+        status_.last_duration_seconds = result.value("probe_duration_seconds");
+    }
+    if (!success)
+        spdlog::debug("probe failed: module={} target={} err={:?}", target_.module_name, target_.address,
+                      result.error());
+    if (hook_) hook_(ProbeReport{.module = target_.module_name, .success = success});
+}
+
+void ProbeLoop::do_stop() {
+    if (stopped_) return;
+    stopped_ = true;
+    timer_.cancel();
+    cache_.stale_all(*app_, to_ms(std::chrono::system_clock::now()));
+    app_->commit();
+}
+
+}  // namespace autoscrape::probes
