@@ -183,8 +183,9 @@ void Agent::apply(const config::Config& next) {
     if (stages_->remote) stages_->remote->apply(next);
     if (stages_->scrape) stages_->scrape->reload(next);
     if (next.log != config_.log) setup_logging(next.log);
-    if (next.docker != config_.docker) {
-        spdlog::info("docker section changed: restarting discovery");
+    if (next.docker != config_.docker || next.profiles != config_.profiles ||
+        next.probes.modules != config_.probes.modules) {
+        spdlog::info("docker, profiles or probe modules changed: restarting discovery");
         boost::asio::post(io_, [this, docker = next.docker] {
             std::lock_guard lock(mutex_);
             restart_discovery(docker);
@@ -280,7 +281,9 @@ void Agent::restart_discovery(const config::DockerConfig& docker) {
         for (const auto& group : stages_->discovery->snapshot()) removal.removed.push_back(group.source);
         stages_->scrape->apply(removal);
     }
-    stages_->discovery = std::make_unique<discovery::DockerDiscovery>(io_, docker, *metrics_->registry());
+    // config_ is the config being applied (apply() sets it before this runs on the io_context).
+    stages_->discovery = std::make_unique<discovery::DockerDiscovery>(io_, docker, *metrics_->registry(),
+                                                                      discovery::ServiceProfiles(config_));
     stages_->discovery->subscribe(log_discovery_update);
     stages_->discovery->subscribe([scrape = stages_->scrape.get()](const discovery::DiscoveryUpdate& update) {
         scrape->apply(update);

@@ -109,9 +109,10 @@ struct ProfileProbe {
 };
 
 struct ProfileMetrics {
-    std::uint16_t port = 0;
+    std::uint16_t port = 0;  // 0: the container's lowest exposed TCP port
     std::string path = "/metrics";
     std::string scheme = "http";
+    bool only_if_exposed = false;  // a service that serves metrics only when enabled, shown by exposing the port
     bool operator==(const ProfileMetrics&) const = default;
 };
 

@@ -212,6 +212,7 @@ Config decode_config(Reader& r, const YAML::Node& root) {
     c.probes.modules = builtin_probe_modules();
     decode_probes(r, m.get("probes"), c.probes);
     if (const auto n = m.get("profiles"); n.IsDefined()) decode_profiles(r, n, c.probes, c.profiles);
+    c.profiles = with_builtin_profiles(std::move(c.profiles));
     c.container_stats = decode_container_stats(r, m.get("container_stats"));
     if (const auto n = m.get("remote_write"); n.IsDefined()) decode_remote_write(r, n, c.remote_write);
     c.wal = decode_wal(r, m.get("wal"));

@@ -68,6 +68,7 @@ ProfileMetrics decode_metrics(Reader& r, const YAML::Node& n, const std::string&
     m.field("port", metrics.port);
     m.field("path", metrics.path);
     m.enum_field("scheme", metrics.scheme, {{"http", "http"}, {"https", "https"}});
+    m.field("only_if_exposed", metrics.only_if_exposed);
     m.finish();
     if (!metrics.path.starts_with('/')) report(m, "path", "must start with '/'");
     return metrics;

@@ -123,6 +123,7 @@ void put_profiles(YAML::Emitter& e, const std::vector<Profile>& profiles) {
             put(e, "port", std::uint64_t{p.metrics->port});
             put(e, "path", p.metrics->path);
             put(e, "scheme", p.metrics->scheme);
+            put(e, "only_if_exposed", p.metrics->only_if_exposed);
             e << YAML::EndMap;
         }
         e << YAML::Key << "probes" << YAML::Value << YAML::BeginSeq;

@@ -15,8 +15,10 @@
 //                      labelmap labeldrop labelkeep lowercase uppercase)
 //   profiles:          list of: name, job (default: name), exporter_for,
 //                      match: {image: <regex> -> image_regex, labels: {<label>: <regex>} -> label_match},
-//                      metrics: {port, path, scheme (http | https)},
+//                      metrics: {port (0: lowest exposed), path, scheme (http | https), only_if_exposed},
 //                      probes: [{module, port}]   (module: a name in probes.modules)
+//                      Built-in profiles (builtin.hpp) follow the user's; a user profile of the
+//                      same name replaces one as a whole. Tried in order, the first match wins.
 //   probes:            enabled, interval, allowed_targets (host:port list),
 //                      modules: {<name>: {prober (http | tcp | postgres | bolt, required), timeout,
 //                                         http: {valid_status_codes, method, headers, path,

@@ -8,6 +8,7 @@
 #include <boost/json.hpp>
 
 #include <fmt/format.h>
+#include <spdlog/spdlog.h>
 
 #include <cstdlib>
 #include <iostream>
@@ -54,6 +55,7 @@ void print_target_groups(const std::vector<TargetGroup>& groups, std::ostream& o
 Result<std::vector<TargetGroup>> discover_once(const config::Config& config, std::vector<std::string>& rejected) {
     auto host = resolve_docker_host(config.docker, [](const char* name) { return std::getenv(name); });
     if (!host) return host.error();
+    const ServiceProfiles profiles(config);
     asio::io_context io;
     DockerClient client(io.get_executor(), host.value(), config.docker.timeout);
     Result<EngineState> state = Error{"not synced"};
@@ -64,10 +66,15 @@ Result<std::vector<TargetGroup>> discover_once(const config::Config& config, std
             co_return;
         }
         state = co_await fetch_engine_state(client, rejected);
+        if (!state) co_return;
+        std::map<std::string, std::string> known;
+        std::vector<std::string> unpaired;
+        co_await pair_exporters(client, state.value(), profiles, known, unpaired);
+        for (const auto& why : unpaired) spdlog::warn("{}; the exporter stays unpaired", why);
     }, [](std::exception_ptr e) { if (e) std::rethrow_exception(e); });
     io.run();
     if (!state) return Error{"cannot read Docker at " + host.value().url + ": " + state.error().message};
-    TargetSet targets(config.docker);
+    TargetSet targets(config.docker, profiles);
     targets.replace_all(state.value());
     return targets.snapshot();
 }

@@ -16,7 +16,8 @@ enum class OutputFormat { Table, Json };
 void print_target_groups(const std::vector<TargetGroup>& groups, std::ostream& out, OutputFormat format);
 
 // Syncs once with the engine and returns the non-empty target groups (what `discover` prints and
-// `generate` writes). Containers left out are described in `rejected`; an unreachable engine or
+// `generate` writes). Containers left out are described in `rejected` (an exporter that could not
+// be inspected stays unpaired, with a warning logged); an unreachable engine or
 // garbage from it is an Error naming the Docker host.
 Result<std::vector<TargetGroup>> discover_once(const config::Config& config, std::vector<std::string>& rejected);
 

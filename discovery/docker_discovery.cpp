@@ -1,5 +1,8 @@
 #include "discovery/docker_discovery.hpp"
 
+#include "discovery/container_inspect.hpp"
+#include "discovery/exporter_pairing.hpp"
+
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/post.hpp>
@@ -34,6 +37,7 @@ constexpr auto kRecheckDelay = 200ms;
 constexpr auto kMinBackoff = 250ms;
 constexpr auto kMaxBackoff = 30s;
 constexpr std::size_t kMaxIdsPerFetch = 100;  // beyond this a full list is cheaper than a long URL
+constexpr std::size_t kMaxInspectBytes = 8ULL << 20;  // env (1 MiB at most) plus the rest of inspect
 
 const std::set<std::string, std::less<>> kContainerActions{
     "create", "start", "die", "stop", "kill", "destroy", "pause", "unpause", "rename", "health_status"};
@@ -113,10 +117,33 @@ awaitable<Result<std::vector<Container>>> fetch_containers(DockerClient& client,
     co_return parsed;
 }
 
+awaitable<void> pair_exporters(DockerClient& client, EngineState& state, const ServiceProfiles& profiles,
+                               std::map<std::string, std::string>& known, std::vector<std::string>& failures) {
+    std::erase_if(known, [&](const auto& entry) { return !state.containers.contains(entry.first); });
+    state.exporter_hosts.clear();
+    for (const auto& [id, c] : state.containers) {
+        if (!needs_exporter_inspect(c, profiles.match(c))) continue;
+        if (const auto it = known.find(id); it != known.end()) {
+            state.exporter_hosts[id] = it->second;
+            continue;
+        }
+        auto body = co_await client.get("/containers/" + id + "/json", kMaxInspectBytes);
+        // Only the host leaves this scope; the environment (and its credentials) dies with it.
+        auto inspect = body ? parse_container_inspect(body.value()) : Result<ContainerInspect>(body.error());
+        if (!inspect) {
+            failures.push_back("inspecting exporter " + id.substr(0, 12) + ": " + inspect.error().message);
+            continue;
+        }
+        known[id] = exporter_target_host(inspect.value().env);
+        state.exporter_hosts[id] = known[id];
+    }
+}
+
 struct DockerDiscovery::Impl : std::enable_shared_from_this<Impl> {
-    Impl(asio::io_context& io, const config::DockerConfig& cfg, prometheus::Registry& registry)
-        : strand(asio::make_strand(io)), config(cfg), metrics(registry), targets(cfg), wake(strand),
-          sync_timer(strand), event_timer(strand) {}
+    Impl(asio::io_context& io, const config::DockerConfig& cfg, prometheus::Registry& registry,
+         ServiceProfiles service_profiles)
+        : strand(asio::make_strand(io)), config(cfg), metrics(registry), profiles(service_profiles),
+          targets(cfg, std::move(service_profiles)), wake(strand), sync_timer(strand), event_timer(strand) {}
 
     awaitable<void> event_loop();
     awaitable<void> sync_loop();
@@ -127,10 +154,13 @@ struct DockerDiscovery::Impl : std::enable_shared_from_this<Impl> {
     static awaitable<void> sleep(asio::steady_timer& timer, Clock::duration d);
     void api_error(std::string_view what, const Error& e);
     void report_rejected(std::vector<std::string> rejected);
+    awaitable<void> pair(EngineState& fresh);
 
     asio::strand<asio::io_context::executor_type> strand;
     config::DockerConfig config;
     Metrics metrics;
+    ServiceProfiles profiles;
+    std::map<std::string, std::string> exporter_hosts;  // container id -> host it connects to
     std::unique_ptr<DockerClient> client;
     std::vector<Subscriber> subscribers;
     EngineState state;
@@ -159,6 +189,16 @@ void DockerDiscovery::Impl::report_rejected(std::vector<std::string> rejected) {
     for (const auto& why : rejected) {
         metrics.api_errors.Increment();
         spdlog::warn("docker discovery: leaving a container out: {}", why);
+    }
+}
+
+awaitable<void> DockerDiscovery::Impl::pair(EngineState& fresh) {
+    std::vector<std::string> failures;
+    co_await pair_exporters(*client, fresh, profiles, exporter_hosts, failures);
+    if (stopping) co_return;
+    for (const auto& why : failures) {
+        metrics.api_errors.Increment();
+        spdlog::warn("docker discovery: {}; the exporter stays unpaired", why);
     }
 }
 
@@ -220,6 +260,8 @@ awaitable<bool> DockerDiscovery::Impl::full_resync() {
         co_return false;
     }
     if (stopping) co_return false;
+    co_await pair(fresh.value());
+    if (stopping) co_return false;
     state = std::move(fresh.value());
     std::erase_if(dead, [&](const std::string& id) { return !state.containers.contains(id); });
     for (const auto& id : dead) state.containers.erase(id);
@@ -266,6 +308,8 @@ awaitable<bool> DockerDiscovery::Impl::incremental(std::set<std::string> ids, bo
         for (auto& c : fetched.value()) {
             if (!dead.contains(c.id)) state.containers.emplace(c.id, std::move(c));
         }
+        if (stopping) co_return false;
+        co_await pair(state);
     }
     if (stopping) co_return false;
     DiscoveryUpdate update;
@@ -353,8 +397,8 @@ awaitable<void> DockerDiscovery::Impl::event_loop() {
 }
 
 DockerDiscovery::DockerDiscovery(asio::io_context& io, const config::DockerConfig& config,
-                                 prometheus::Registry& registry)
-    : impl_(std::make_shared<Impl>(io, config, registry)) {}
+                                 prometheus::Registry& registry, ServiceProfiles profiles)
+    : impl_(std::make_shared<Impl>(io, config, registry, std::move(profiles))) {}
 
 DockerDiscovery::~DockerDiscovery() { stop(); }
 

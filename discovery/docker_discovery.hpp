@@ -10,6 +10,7 @@
 
 #include "config/config.hpp"
 #include "discovery/docker_client.hpp"
+#include "discovery/profile.hpp"
 #include "discovery/target_set.hpp"
 
 #include <boost/asio/awaitable.hpp>
@@ -40,11 +41,21 @@ boost::asio::awaitable<Result<std::vector<Container>>> fetch_containers(DockerCl
                                                                         const std::set<std::string>& ids,
                                                                         std::vector<std::string>& rejected);
 
+// Fills state.exporter_hosts for the exporters that need their environment (exporter_pairing.hpp):
+// from `known` (container id -> host; an environment never changes) or, for new ones, by
+// inspecting them. `known` is pruned to the containers in `state`. A failed inspect leaves the
+// exporter unpaired (and unknown, to be tried again); its reason is appended to `failures`.
+boost::asio::awaitable<void> pair_exporters(DockerClient& client, EngineState& state, const ServiceProfiles& profiles,
+                                            std::map<std::string, std::string>& known,
+                                            std::vector<std::string>& failures);
+
 class DockerDiscovery {
 public:
     using Subscriber = std::function<void(const DiscoveryUpdate&)>;
 
-    DockerDiscovery(boost::asio::io_context& io, const config::DockerConfig& config, prometheus::Registry& registry);
+    // `profiles` add the __meta_autoscrape_* labels (none without them).
+    DockerDiscovery(boost::asio::io_context& io, const config::DockerConfig& config, prometheus::Registry& registry,
+                    ServiceProfiles profiles = {});
     DockerDiscovery(const DockerDiscovery&) = delete;
     DockerDiscovery& operator=(const DockerDiscovery&) = delete;
     ~DockerDiscovery();

@@ -1,5 +1,7 @@
 #include "discovery/target_group.hpp"
 
+#include "discovery/exporter_pairing.hpp"
+
 #include <optional>
 
 namespace autoscrape::discovery {
@@ -92,7 +94,8 @@ bool network_matches(std::string_view entry, std::string_view name, std::string_
     return entry == name || entry == id || (entry.size() >= 12 && id.starts_with(entry));
 }
 
-TargetGroup build_target_group(const Container& c, const EngineState& state, const config::DockerConfig& config) {
+TargetGroup build_target_group(const Container& c, const EngineState& state, const config::DockerConfig& config,
+                               const ServiceProfiles& profiles, std::vector<std::string>* warnings) {
     TargetGroup group{c.id, {}};
     if (c.names.empty()) return group;  // docker_sd skips them too
     const auto chosen = watched_endpoint(effective_networks(c, state), config);
@@ -106,8 +109,16 @@ TargetGroup build_target_group(const Container& c, const EngineState& state, con
         {"__meta_docker_network_ip", ep.ip_address},
         {"__meta_autoscrape_compose_project", label_or_empty(c.labels, "com.docker.compose.project")},
         {"__meta_autoscrape_compose_service", label_or_empty(c.labels, "com.docker.compose.service")},
-        {"__meta_autoscrape_profile", ""},
     };
+    std::vector<std::string> problems;
+    const config::Profile* profile = profiles.match(c);
+    common.merge(profile_labels(c, profile, profiles, problems));
+    const auto host = state.exporter_hosts.find(c.id);
+    common.merge(exporter_labels(c, profile, host == state.exporter_hosts.end() ? std::string() : host->second,
+                                 state, config, profiles));
+    if (warnings != nullptr) {
+        for (auto& why : problems) warnings->push_back("container " + c.names.front() + ": " + std::move(why));
+    }
     for (const auto& [k, v] : c.labels) common[std::string(kContainerLabelPrefix) + sanitize_label_name(k)] = v;
     if (auto it = state.networks.find(ep.network_id); it != state.networks.end()) {
         const Network& n = it->second;

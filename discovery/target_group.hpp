@@ -4,11 +4,13 @@
 // user's relabel rules carry over, with two deliberate departures: only watched networks
 // (docker.networks) produce targets, and a container on several watched networks is reached on
 // the first of them in config order (docker_sd takes the alphabetically first, prometheus#8831).
-// Pure functions: no I/O, deterministic output.
+// Service profiles (profile.hpp) and exporter pairing (exporter_pairing.hpp) add the
+// `__meta_autoscrape_*` labels. Pure functions: no I/O, deterministic output.
 #pragma once
 
 #include "config/config.hpp"
 #include "discovery/docker_model.hpp"
+#include "discovery/profile.hpp"
 
 #include <map>
 #include <string>
@@ -32,6 +34,9 @@ struct TargetGroup {
 struct EngineState {
     std::map<std::string, Container> containers;  // by id
     std::map<std::string, Network> networks;      // by id
+    // The host each exporter connects to (exporter_target_host of its inspected environment), by
+    // container id; only exporters that need it (needs_exporter_inspect) and were inspected.
+    std::map<std::string, std::string> exporter_hosts;
 };
 
 // Prometheus' strutil.SanitizeLabelName: every character outside [a-zA-Z0-9_] becomes '_' (one per
@@ -42,8 +47,10 @@ std::string sanitize_label_name(std::string_view name);
 // least 12 characters (the short id the CLI prints).
 bool network_matches(std::string_view entry, std::string_view name, std::string_view id);
 
-// The target group of one container; empty targets when it is on no watched network.
+// The target group of one container; empty targets when it is on no watched network. Problems
+// with its autoscrape.* labels are appended to `warnings` when given.
 TargetGroup build_target_group(const Container& container, const EngineState& state,
-                               const config::DockerConfig& config);
+                               const config::DockerConfig& config, const ServiceProfiles& profiles = {},
+                               std::vector<std::string>* warnings = nullptr);
 
 }  // namespace autoscrape::discovery

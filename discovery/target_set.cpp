@@ -1,5 +1,7 @@
 #include "discovery/target_set.hpp"
 
+#include <spdlog/spdlog.h>
+
 namespace autoscrape::discovery {
 
 namespace {
@@ -20,6 +22,14 @@ std::set<std::string> with_dependents(const EngineState& state, std::set<std::st
     return ids;
 }
 
+// An exporter's labels depend on the container it names, which may be among those that changed.
+void add_exporters(const EngineState& state, std::set<std::string>& ids) {
+    for (const auto& [id, host] : state.exporter_hosts) ids.insert(id);
+    for (const auto& [id, c] : state.containers) {
+        if (c.labels.contains("autoscrape.exporter-for")) ids.insert(id);
+    }
+}
+
 }  // namespace
 
 void TargetSet::count(const TargetGroup& group, std::int64_t sign) {
@@ -31,11 +41,19 @@ void TargetSet::count(const TargetGroup& group, std::int64_t sign) {
 
 DiscoveryUpdate TargetSet::update(const EngineState& state, const std::set<std::string>& ids) {
     DiscoveryUpdate u;
-    for (const auto& id : with_dependents(state, ids)) {
+    auto affected = with_dependents(state, ids);
+    if (!affected.empty()) add_exporters(state, affected);
+    for (const auto& id : affected) {
         auto c = state.containers.find(id);
-        TargetGroup fresh = c == state.containers.end() ? TargetGroup{id, {}}
-                                                        : build_target_group(c->second, state, config_);
+        std::vector<std::string> warnings;
+        TargetGroup fresh = c == state.containers.end()
+                                ? TargetGroup{id, {}}
+                                : build_target_group(c->second, state, config_, profiles_, &warnings);
         auto old = groups_.find(id);
+        const bool news = old == groups_.end() || !(old->second == fresh);
+        if (news && !fresh.targets.empty()) {
+            for (const auto& why : warnings) spdlog::warn("docker discovery: {}", why);
+        }
         if (old == groups_.end()) {
             if (fresh.targets.empty()) continue;
             count(fresh, +1);

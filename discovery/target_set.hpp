@@ -25,9 +25,12 @@ struct DiscoveryUpdate {
 
 class TargetSet {
 public:
-    explicit TargetSet(config::DockerConfig config) : config_(std::move(config)) {}
+    explicit TargetSet(config::DockerConfig config, ServiceProfiles profiles = {})
+        : config_(std::move(config)), profiles_(std::move(profiles)) {}
 
-    // Recomputes the groups of `ids` (and of containers joined to their network namespace).
+    // Recomputes the groups of `ids` (and of containers joined to their network namespace, and of
+    // every exporter, whose pairing may name one of them). Label problems of added or changed
+    // groups are logged.
     DiscoveryUpdate update(const EngineState& state, const std::set<std::string>& ids);
 
     // Recomputes every group: after a full resync, diffed against what we had.
@@ -44,6 +47,7 @@ private:
     void count(const TargetGroup& group, std::int64_t sign);
 
     config::DockerConfig config_;
+    ServiceProfiles profiles_;
     std::map<std::string, TargetGroup> groups_;
     std::map<std::string, std::int64_t> per_network_;
 };

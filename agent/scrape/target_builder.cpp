@@ -44,6 +44,20 @@ std::uint16_t private_port(const std::map<std::string, std::string>& labels) {
     return port;
 }
 
+// Sets __address__ to the container's watched-network IP and the port in `port_label`.
+void address_from(std::vector<RelabelConfig>& rules, const std::string& port_label) {
+    RelabelConfig v4;
+    v4.source_labels = {"__meta_docker_network_ip", port_label};
+    v4.regex = "([^:]+);([0-9]+)";
+    v4.target_label = "__address__";
+    v4.replacement = "$1:$2";
+    rules.push_back(v4);
+    RelabelConfig v6 = v4;
+    v6.regex = "(.+:.*);([0-9]+)";
+    v6.replacement = "[$1]:$2";
+    rules.push_back(v6);
+}
+
 }  // namespace
 
 std::string ScrapeTarget::request_target() const {
@@ -75,43 +89,50 @@ std::uint64_t ScrapeTarget::hash() const {
 std::vector<RelabelConfig> default_relabel_rules(config::DiscoveryConfig::Mode mode) {
     const std::string scrape = container_label("prometheus_io_scrape");
     const std::string enable = container_label("autoscrape_enable");
-    const std::string port = container_label("prometheus_io_port");
+    const std::string opted_in = "__tmp_autoscrape_opted_in";
     std::vector<RelabelConfig> rules;
 
+    // An explicit opt-out wins in both modes, over a profile too.
+    RelabelConfig opt_out;
+    opt_out.source_labels = {scrape, enable};
+    opt_out.regex = "false;.*|.*;false";
+    opt_out.action = RelabelAction::Drop;
+    rules.push_back(opt_out);
+    rules.push_back(copy_to(scrape, opted_in, "true", "true"));
+    rules.push_back(copy_to(enable, opted_in, "true", "true"));
     RelabelConfig opt;
+    opt.source_labels = {opted_in, "__meta_autoscrape_profile", "__meta_autoscrape_metrics_port"};
     if (mode == config::DiscoveryConfig::Mode::Label) {
-        // Opted in by either label, or matched by a service profile.
-        opt.source_labels = {scrape, enable, "__meta_autoscrape_profile"};
-        opt.regex = "true;.*;.*|.*;true;.*|.*;.*;.+";
+        // Opted in by either label, or matched by a profile that says where the metrics are.
+        opt.regex = "true;.*|.*;[0-9]+";
         opt.action = RelabelAction::Keep;
     } else {
-        // Everything on a watched network, except what opts out explicitly.
-        opt.source_labels = {scrape, enable};
-        opt.regex = "false;.*|.*;false";
+        // Everything on a watched network, except a profile's service without metrics (a database
+        // port is no metrics endpoint) unless a label opts it in.
+        opt.regex = ";.+;";
         opt.action = RelabelAction::Drop;
     }
     rules.push_back(opt);
 
-    // prometheus.io/port names the port on the container's watched-network IP; every per-port
-    // target of the container then has the same address and they collapse into one.
-    RelabelConfig v4;
-    v4.source_labels = {"__meta_docker_network_ip", port};
-    v4.regex = "([^:]+);([0-9]+)";
-    v4.target_label = "__address__";
-    v4.replacement = "$1:$2";
-    rules.push_back(v4);
-    RelabelConfig v6 = v4;
-    v6.regex = "(.+:.*);([0-9]+)";
-    v6.replacement = "[$1]:$2";
-    rules.push_back(v6);
+    // The profile's metrics port, then prometheus.io/port over it, on the container's
+    // watched-network IP: every per-port target of the container gets the same address and they
+    // collapse into one.
+    address_from(rules, "__meta_autoscrape_metrics_port");
+    address_from(rules, container_label("prometheus_io_port"));
 
+    // Profile first, container labels over it.
+    rules.push_back(copy_to("__meta_autoscrape_metrics_path", "__metrics_path__"));
     rules.push_back(copy_to(container_label("prometheus_io_path"), "__metrics_path__"));
+    rules.push_back(copy_to("__meta_autoscrape_metrics_scheme", "__scheme__", "(https?)"));
     rules.push_back(copy_to(container_label("prometheus_io_scheme"), "__scheme__", "(https?)"));
+    rules.push_back(copy_to("__meta_autoscrape_job", "job"));
     rules.push_back(copy_to(container_label("autoscrape_job"), "job"));
     rules.push_back(copy_to(container_label("autoscrape_interval"), "__scrape_interval__"));
     rules.push_back(copy_to("__meta_docker_container_name", "container", "/?(.+)"));
     rules.push_back(copy_to("__meta_autoscrape_compose_service", "compose_service"));
     rules.push_back(copy_to("__meta_autoscrape_compose_project", "compose_project"));
+    rules.push_back(copy_to("__meta_autoscrape_exported_container", "exported_container"));
+    rules.push_back(copy_to("__meta_autoscrape_exported_service", "service"));
     return rules;
 }
 
@@ -170,8 +191,10 @@ BuiltGroup TargetBuilder::build(const discovery::TargetGroup& group) const {
     for (const auto& t : group.targets) order.push_back(&t);
     const std::string port_label = container_label("prometheus_io_port");
     std::stable_sort(order.begin(), order.end(), [&](const auto* a, const auto* b) {
+        // The port prometheus.io/port names, else the profile's metrics port.
         const auto named = [&](const discovery::Target* t) {
-            const auto it = t->labels.find(port_label);
+            auto it = t->labels.find(port_label);
+            if (it == t->labels.end()) it = t->labels.find("__meta_autoscrape_metrics_port");
             return it != t->labels.end() && it->second == std::to_string(private_port(t->labels));
         };
         if (named(a) != named(b)) return named(a);

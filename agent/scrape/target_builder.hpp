@@ -2,8 +2,9 @@
 // relabel_configs, then Prometheus' finalisation (scrape/target.go PopulateLabels).
 //
 // docker_sd yields one target per exposed port; with the default rules on, a container becomes at
-// most ONE scrape target (the port its labels name, else its lowest exposed port), so nothing is
-// scraped twice. Everything relabelling removes is kept as a dropped target for /api/v1/targets.
+// most ONE scrape target (the port its labels name, else its profile's metrics port, else its
+// lowest exposed port), so nothing is scraped twice. A container whose profile has no metrics
+// (a database) is no scrape target unless a label opts it in. Everything relabelling removes is kept as a dropped target for /api/v1/targets.
 #pragma once
 
 #include <cstdint>

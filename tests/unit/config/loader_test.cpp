@@ -1,5 +1,6 @@
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <cstdlib>
 
 #include "config/builtin.hpp"
@@ -18,6 +19,7 @@ Config load(std::string_view yaml) { return load_config_string(yaml, "test.yaml"
 Config defaults() {
     Config c;
     c.probes.modules = builtin_probe_modules();
+    c.profiles = builtin_profiles();
     return c;
 }
 
@@ -39,7 +41,7 @@ Config without_secrets(Config c) {
 
 }  // namespace
 
-TEST_CASE("An empty document yields the defaults plus the built-in probe modules", "[loader]") {
+TEST_CASE("An empty document yields the defaults plus the built-in probe modules and profiles", "[loader]") {
     CHECK(load("") == defaults());
     CHECK(load("# only a comment\n") == defaults());
     CHECK(load("global:\n") == defaults());
@@ -156,7 +158,7 @@ profiles:
     probes: [{module: postgres, port: 5432}]
     exporter_for: ""
 )y");
-    REQUIRE(c.profiles.size() == 1);
+    REQUIRE(c.profiles.size() == builtin_profiles().size());
     const auto& p = c.profiles[0];
     CHECK(p.image_regex == "postgres(:.*)?");
     CHECK(p.label_match == Labels{{"tier", "db"}});
@@ -165,6 +167,40 @@ profiles:
     CHECK(p.metrics->port == 9187);
     CHECK(p.metrics->path == "/metrics");
     CHECK(p.probes == std::vector<ProfileProbe>{{"postgres", 5432}});
+}
+
+TEST_CASE("A user profile replaces the built-in of its name in place of it, a new one is tried first", "[loader]") {
+    const auto c = load(R"y(
+profiles:
+  - name: custom
+    match: {labels: {app: custom}}
+  - name: grafana
+    match: {image: "my/grafana"}
+    metrics: {port: 3001, only_if_exposed: true}
+)y");
+    const auto builtins = builtin_profiles();
+    REQUIRE(c.profiles.size() == builtins.size() + 1);
+    CHECK(c.profiles[0].name == "custom");
+    CHECK(c.profiles[1].name == "grafana");
+    CHECK(c.profiles[1].image_regex == "my/grafana");
+    CHECK(c.profiles[1].metrics->only_if_exposed);
+    CHECK(c.profiles[1].probes.empty());
+    const auto grafanas = std::count_if(c.profiles.begin(), c.profiles.end(), [](const Profile& p) { return p.name == "grafana"; });
+    CHECK(grafanas == 1);
+    CHECK(c.profiles[2].name == builtins[0].name);
+}
+
+TEST_CASE("Every built-in profile names built-in probe modules and has a job", "[loader]") {
+    const auto modules = builtin_probe_modules();
+    for (const auto& p : builtin_profiles()) {
+        INFO(p.name);
+        CHECK(p.job == p.name);
+        CHECK_FALSE(p.image_regex.empty());
+        for (const auto& probe : p.probes) {
+            CHECK(modules.count(probe.module) == 1);
+            CHECK(probe.port != 0);
+        }
+    }
 }
 
 TEST_CASE("A user probe module replaces the built-in module of the same name", "[loader]") {

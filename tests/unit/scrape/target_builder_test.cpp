@@ -38,6 +38,18 @@ TargetGroup container(std::map<std::string, std::string> labels, std::vector<int
 
 BuiltGroup build(const TargetGroup& g, Config config = {}) { return TargetBuilder(config).build(g); }
 
+// The labels discovery adds for a matched profile (discovery/profile.hpp); `metrics` holds port,
+// path and scheme when the profile has metrics.
+TargetGroup with_profile(TargetGroup g, const std::string& profile, std::map<std::string, std::string> metrics = {},
+                         std::string job = "") {
+    for (auto& t : g.targets) {
+        t.labels["__meta_autoscrape_profile"] = profile;
+        t.labels["__meta_autoscrape_job"] = job.empty() ? profile : job;
+        for (const auto& [k, v] : metrics) t.labels["__meta_autoscrape_metrics_" + k] = v;
+    }
+    return g;
+}
+
 }  // namespace
 
 TEST_CASE("prometheus.io/scrape=true opts a container in") {
@@ -57,10 +69,79 @@ TEST_CASE("autoscrape.enable=true opts a container in") {
     CHECK(build(container({{"autoscrape_enable", "true"}})).active.size() == 1);
 }
 
-TEST_CASE("A matched service profile opts a container in") {
-    auto g = container({});
-    g.targets[0].labels["__meta_autoscrape_profile"] = "postgresql";
-    CHECK(build(g).active.size() == 1);
+TEST_CASE("A matched service profile with metrics opts a container in") {
+    auto g = with_profile(container({}, {9000}), "minio", {{"port", "9000"}, {"path", "/minio/v2/metrics/cluster"}});
+    const auto out = build(g);
+    REQUIRE(out.active.size() == 1);
+    CHECK(out.active[0].url() == "http://172.20.0.5:9000/minio/v2/metrics/cluster");
+    CHECK(out.active[0].job() == "minio");
+}
+
+TEST_CASE("A profile without metrics makes no scrape target of its service port") {
+    const auto g = with_profile(container({}, {5432}), "postgresql");
+    CHECK(build(g).active.empty());
+    Config all;
+    all.discovery.mode = DiscoveryConfig::Mode::All;
+    CHECK(build(g, all).active.empty());
+    // An explicit opt-in still wins: the user says there is an endpoint.
+    const auto opted = with_profile(container({{"prometheus_io_scrape", "true"}, {"prometheus_io_port", "9187"}}, {5432}),
+                                    "postgresql");
+    REQUIRE(build(opted, all).active.size() == 1);
+    CHECK(build(opted).active[0].address == "172.20.0.5:9187");
+}
+
+TEST_CASE("An explicit opt-out drops a profiled container") {
+    const auto g = with_profile(container({{"prometheus_io_scrape", "false"}}, {9000}), "minio", {{"port", "9000"}});
+    CHECK(build(g).active.empty());
+}
+
+TEST_CASE("The profile's metrics port is the one target even when the container exposes others") {
+    const auto out = build(with_profile(container({}, {3000, 3001, 9090}), "prometheus", {{"port", "9090"}}));
+    REQUIRE(out.active.size() == 1);
+    CHECK(out.active[0].address == "172.20.0.5:9090");
+    CHECK(out.active[0].discovered.get("__meta_docker_port_private") == "9090");
+    CHECK(out.dropped.size() == 2);
+}
+
+TEST_CASE("Container labels override the profile's port, path, scheme and job") {
+    const auto g = with_profile(container({{"prometheus_io_port", "9001"},
+                                           {"prometheus_io_path", "/custom"},
+                                           {"prometheus_io_scheme", "https"},
+                                           {"autoscrape_job", "objects"}},
+                                          {9000}),
+                                "minio", {{"port", "9000"}, {"path", "/minio/v2/metrics/cluster"}});
+    const auto out = build(g);
+    REQUIRE(out.active.size() == 1);
+    CHECK(out.active[0].url() == "https://172.20.0.5:9001/custom");
+    CHECK(out.active[0].job() == "objects");
+}
+
+TEST_CASE("The profile's job wins over the compose service and the container name") {
+    const auto out = build(with_profile(container({}, {3000}, "/stack-grafana-1", "grafana-ui"), "grafana",
+                                        {{"port", "3000"}}, "dashboards"));
+    REQUIRE(out.active.size() == 1);
+    CHECK(out.active[0].job() == "dashboards");
+}
+
+TEST_CASE("The profile's metrics port on an IPv6-only container is bracketed") {
+    auto g = with_profile(container({}, {9187}), "postgres_exporter", {{"port", "9187"}});
+    for (auto& t : g.targets) t.labels["__meta_docker_network_ip"] = "fd00::5";
+    const auto out = build(g);
+    REQUIRE(out.active.size() == 1);
+    CHECK(out.active[0].address == "[fd00::5]:9187");
+}
+
+TEST_CASE("Exporter pairing labels become exported_container and service") {
+    auto g = with_profile(container({}, {9187}), "postgres_exporter", {{"port", "9187"}});
+    for (auto& t : g.targets) {
+        t.labels["__meta_autoscrape_exported_container"] = "pg-main";
+        t.labels["__meta_autoscrape_exported_service"] = "postgresql";
+    }
+    const auto out = build(g);
+    REQUIRE(out.active.size() == 1);
+    CHECK(out.active[0].labels.get("exported_container") == "pg-main");
+    CHECK(out.active[0].labels.get("service") == "postgresql");
+    CHECK(out.active[0].job() == "postgres_exporter");
 }
 
 TEST_CASE("Mode all scrapes unlabelled containers but honours an explicit opt-out") {
