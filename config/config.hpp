@@ -18,17 +18,21 @@ using Duration = std::chrono::milliseconds;
 using Labels = std::map<std::string, std::string>;
 
 // A secret keeps its value out of logs, errors and /config output: only `redacted()` is printable.
+// One read from a `*_file` field remembers the path, so generated configs for other programs
+// (Alertmanager's api_url_file) can point at the file instead of copying the secret.
 class Secret {
 public:
     Secret() = default;
-    explicit Secret(std::string value) : value_(std::move(value)) {}
+    explicit Secret(std::string value, std::string file = {}) : value_(std::move(value)), file_(std::move(file)) {}
     const std::string& reveal() const { return value_; }
+    const std::string& file() const { return file_; }  // empty when the value was given inline
     bool empty() const { return value_.empty(); }
     static constexpr const char* redacted() { return "<secret>"; }
     bool operator==(const Secret&) const = default;
 
 private:
     std::string value_;
+    std::string file_;
 };
 
 struct TlsConfig {

@@ -334,7 +334,7 @@ bool Map::secret_field(const std::string& key, Secret& out, bool required) {
     if (file.IsDefined()) {
         const auto name = reader_.string(file, path(file_key));
         if (!name) return true;
-        if (auto v = reader_.read_secret_file(file, path(file_key), *name)) out = Secret(std::move(*v));
+        if (auto v = reader_.read_secret_file(file, path(file_key), *name)) out = Secret(std::move(*v), *name);
         return true;
     }
     if (required) reader_.error(node_, path_, "missing '" + key + "' or '" + file_key + "'");

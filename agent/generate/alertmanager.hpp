@@ -1,5 +1,15 @@
-// Alertmanager configuration: routes by severity to the Slack and PagerDuty receivers the config
-// names, grouping and inhibition of duplicates. Written to DIR/alertmanager/alertmanager.yml.
+// Alertmanager configuration for the alerts of alert_rules.hpp. Written to
+// DIR/alertmanager/alertmanager.yml.
+//
+// Routing: with Slack configured every alert goes to Slack; with PagerDuty configured critical
+// alerts page (and go to Slack too when both are set); warnings and info never page. Without
+// receivers everything goes to a receiver named "discard" that notifies nobody, so the file is
+// still valid and Alertmanager's UI still shows the alerts. Alerts group by alertname, job and
+// instance. Inhibition drops the obvious duplicates: a critical alert hides the warning of the same
+// alert and instance, a service found down by its probe hides its TargetDown, and the agent being
+// down hides the TargetDown of every probe target (they are scraped through the agent's /probe).
+// Secrets given as `*_file` are referenced by path (api_url_file, routing_key_file), so they are
+// never copied into the generated file; the path must be readable where Alertmanager runs.
 #pragma once
 
 #include <string>
