@@ -1,5 +1,8 @@
 #include "config/decode.hpp"
 
+#include <fmt/format.h>
+
+#include "config/alert_thresholds.hpp"
 #include "config/builtin.hpp"
 #include "config/units.hpp"
 
@@ -107,6 +110,27 @@ void check_url(Map& m, const std::string& key, const std::string& url) {
     if (const auto why = url_error(url); !why.empty()) report(m, key, why);
 }
 
+// Only the names config/alert_thresholds.hpp lists, each within its bounds; finish() reports any
+// other name with a did-you-mean hint.
+void decode_alert_thresholds(Map& generate, GenerateConfig& g) {
+    const auto n = generate.get("alert_thresholds");
+    if (!n.IsDefined()) return;
+    Map m(generate.reader(), n, generate.path("alert_thresholds"));
+    for (const auto& t : alert_threshold_table()) {
+        const std::string name(t.name);
+        const auto value_node = m.get(name);
+        if (!value_node.IsDefined()) continue;
+        const auto value = m.reader().number(value_node, m.path(name));
+        if (!value) continue;
+        if (*value < t.min || *value > t.max) {
+            report(m, name, fmt::format("must be between {} and {}, got {}", t.min, t.max, *value));
+        } else {
+            g.alert_thresholds[name] = *value;
+        }
+    }
+    m.finish();
+}
+
 void decode_alertmanager(Reader& r, const YAML::Node& n, GenerateConfig& g) {
     Map m(r, n, "generate.alertmanager");
     m.field("url", g.alertmanager_url);
@@ -140,7 +164,7 @@ GenerateConfig decode_generate(Reader& r, const YAML::Node& n) {
     prometheus.finish();
     check_url(prometheus, "url", g.prometheus_url);
     decode_alertmanager(r, m.get("alertmanager"), g);
-    m.field("alert_thresholds", g.alert_thresholds);
+    decode_alert_thresholds(m, g);
     m.finish();
     if (!g.agent_address.empty()) {
         if (const auto why = host_port_error(g.agent_address); !why.empty()) report(m, "agent_address", why);

@@ -60,6 +60,8 @@ AlertRuleGroup target_rules(const config::Config& config) {
 
 AlertRuleGroup container_rules(const config::Config& config) {
     const auto& g = config.generate;
+    // Start-time changes, not autoscrape_container_restarts_total: they count manual restarts too,
+    // and the same rule works on cAdvisor's series.
     return {"autoscrape-containers", {
         {"ContainerRestarting",
          "changes(container_start_time_seconds[15m]) > " + number(config::alert_threshold(g, "container_restarts")),
@@ -75,6 +77,11 @@ AlertRuleGroup container_rules(const config::Config& config) {
          "The working set of container {{ $labels.container }} has been at {{ $value | humanizePercentage }} of its "
          "memory limit for 5 minutes; at the limit the kernel OOM-kills it. Check for a leak or growing caches, or "
          "raise the limit."},
+        {"ContainerUnhealthy", "autoscrape_container_health_status{status=\"unhealthy\"} == 1", "2m", "warning",
+         "Container {{ $labels.container }} fails its Docker health check",
+         "Docker has reported container {{ $labels.container }} (compose service {{ $labels.compose_service }}) as "
+         "unhealthy for 2 minutes: its HEALTHCHECK command keeps failing. The State.Health section of `docker "
+         "inspect` shows the check's last outputs."},
     }};
 }
 

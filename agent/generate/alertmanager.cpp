@@ -1,5 +1,7 @@
 #include "agent/generate/alertmanager.hpp"
 
+#include <stdexcept>
+
 #include <yaml-cpp/yaml.h>
 
 #include "agent/generate/alert_rules.hpp"
@@ -31,7 +33,27 @@ void secret(YAML::Emitter& out, const std::string& field, const config::Secret& 
     }
 }
 
+// The config only knows a secret was given; what Alertmanager would refuse at start-up is caught
+// here, naming the field but never showing the value.
+std::string field_name(const std::string& section, const std::string& field, const config::Secret& value) {
+    return "generate.alertmanager." + section + "." + field + (value.file().empty() ? "" : "_file");
+}
+
+void check_webhook_url(const config::Secret& url) {
+    const auto& v = url.reveal();
+    const bool http = v.starts_with("https://") || v.starts_with("http://");
+    if (!http || v.find_first_of(" \t\r\n") != std::string::npos) {
+        throw std::invalid_argument(field_name("slack", "api_url", url) +
+                                    ": expected an http:// or https:// URL (not shown: it is a secret)");
+    }
+}
+
+void check_routing_key(const config::Secret& key) {
+    if (key.empty()) throw std::invalid_argument(field_name("pagerduty", "routing_key", key) + ": is empty");
+}
+
 void slack_receiver(YAML::Emitter& out, const config::SlackReceiver& slack) {
+    check_webhook_url(slack.api_url);
     out << YAML::BeginMap;
     key(out, "name");
     out << kSlack;
@@ -53,6 +75,7 @@ void slack_receiver(YAML::Emitter& out, const config::SlackReceiver& slack) {
 }
 
 void pagerduty_receiver(YAML::Emitter& out, const config::PagerDutyReceiver& pagerduty) {
+    check_routing_key(pagerduty.routing_key);
     out << YAML::BeginMap;
     key(out, "name");
     out << kPagerDuty;

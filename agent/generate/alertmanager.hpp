@@ -18,6 +18,8 @@
 
 namespace autoscrape::generate {
 
+// Throws std::invalid_argument, naming the field but not the secret, for a Slack api_url that is
+// not an http(s) URL or an empty PagerDuty routing_key.
 std::string alertmanager_yaml(const config::Config& config);
 
 }  // namespace autoscrape::generate

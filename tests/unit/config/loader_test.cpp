@@ -233,14 +233,14 @@ generate:
   output_dir: /out
   prometheus: {url: "http://p:9090", reload: true}
   alertmanager: {url: "http://am:9093", pagerduty: {routing_key: abc}}
-  alert_thresholds: {memory_ratio: 0.9}
+  alert_thresholds: {container_memory_ratio: 0.9}
 )y").generate;
     CHECK(g.output_dir == "/out");
     CHECK(g.prometheus_url == "http://p:9090");
     CHECK(g.reload_prometheus);
     CHECK(g.alertmanager_url == "http://am:9093");
     CHECK(g.pagerduty->routing_key.reveal() == "abc");
-    CHECK(g.alert_thresholds.at("memory_ratio") == Approx(0.9));
+    CHECK(g.alert_thresholds.at("container_memory_ratio") == Approx(0.9));
 }
 
 TEST_CASE("Environment variables are expanded before type conversion", "[loader]") {

@@ -88,3 +88,18 @@ TEST_CASE("inhibition: critical hides warning, a down service hides its TargetDo
     CHECK(rules[2]["target_matchers"].as<std::vector<std::string>>() ==
           std::vector<std::string>{"alertname=\"TargetDown\"", "module=~\".+\""});
 }
+
+TEST_CASE("a Slack api_url that is not an http(s) URL is an error naming the field, not the secret") {
+    auto c = with_receivers(true, false);
+    c.generate.slack->api_url = config::Secret("hooks.slack.com/services/T/B/s3cret");
+    CHECK_THROWS_WITH(generate::alertmanager_yaml(c),
+                      "generate.alertmanager.slack.api_url: expected an http:// or https:// URL (not shown: it is a secret)");
+    c.generate.slack->api_url = config::Secret("https://hooks.slack.com/ s3cret", "/run/secrets/slack");
+    CHECK_THROWS_WITH(generate::alertmanager_yaml(c), Catch::StartsWith("generate.alertmanager.slack.api_url_file: "));
+}
+
+TEST_CASE("an empty PagerDuty routing key file is an error naming the field") {
+    auto c = with_receivers(false, true);
+    c.generate.pagerduty->routing_key = config::Secret("", "/run/secrets/pd");
+    CHECK_THROWS_WITH(generate::alertmanager_yaml(c), "generate.alertmanager.pagerduty.routing_key_file: is empty");
+}
