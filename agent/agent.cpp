@@ -15,6 +15,7 @@
 #include "agent/scrape/targets_api.hpp"
 #include "discovery/docker_discovery.hpp"
 #include "probes/probe_handler.hpp"
+#include "probes/probe_manager.hpp"
 #include "probes/probe_result.hpp"
 
 namespace autoscrape::agent {
@@ -49,6 +50,7 @@ config::Config ConfigSource::load() const {
 struct Agent::Stages {
     std::unique_ptr<remote::RemoteWriteStage> remote;
     std::unique_ptr<scrape::ScrapeManager> scrape;
+    std::unique_ptr<probes::ProbeManager> probes;
     std::unique_ptr<discovery::DockerDiscovery> discovery;
 };
 
@@ -182,6 +184,7 @@ void Agent::apply(const config::Config& next) {
     // The stages refuse a config they cannot run (and keep theirs); only then does the rest change.
     if (stages_->remote) stages_->remote->apply(next);
     if (stages_->scrape) stages_->scrape->reload(next);
+    if (stages_->probes) stages_->probes->reload(next);
     if (next.log != config_.log) setup_logging(next.log);
     if (next.docker != config_.docker || next.profiles != config_.profiles ||
         next.probes.modules != config_.probes.modules) {
@@ -206,6 +209,8 @@ void Agent::start_stages() {
     stages_->remote = std::make_unique<remote::RemoteWriteStage>(config_, registry);
     stages_->scrape = std::make_unique<scrape::ScrapeManager>(
         io_, config_, [remote = stages_->remote.get()] { return remote->appender(); }, registry);
+    stages_->probes = std::make_unique<probes::ProbeManager>(
+        io_, config_, [remote = stages_->remote.get()] { return remote->appender(); }, registry);
     stages_->remote->start();
     restart_discovery(config_.docker);
 }
@@ -214,6 +219,7 @@ void Agent::stop_stages() {
     std::lock_guard lock(mutex_);
     if (stages_->discovery) stages_->discovery->stop();
     if (stages_->scrape) stages_->scrape->stop();
+    if (stages_->probes) stages_->probes->stop();
 }
 
 void Agent::stop_remote_write() {
@@ -263,12 +269,14 @@ void Agent::probe_request(const Request& request, Responder respond) {
 }
 
 Response Agent::targets_response(const Request& request) const {
-    std::vector<scrape::TargetStatus> targets;
+    std::vector<scrape::TargetStatus> targets, probe_targets;
     {
         std::lock_guard lock(mutex_);
         if (stages_->scrape) targets = stages_->scrape->targets();
+        if (stages_->probes) probe_targets = stages_->probes->targets();
     }
-    return make_response(request, http::status::ok, scrape::render_targets_json(targets, query_parameter(request, "state")),
+    return make_response(request, http::status::ok,
+                         scrape::render_targets_json(targets, query_parameter(request, "state"), probe_targets),
                          "application/json");
 }
 
@@ -280,6 +288,7 @@ void Agent::restart_discovery(const config::DockerConfig& docker) {
         discovery::DiscoveryUpdate removal;
         for (const auto& group : stages_->discovery->snapshot()) removal.removed.push_back(group.source);
         stages_->scrape->apply(removal);
+        stages_->probes->apply(removal);
     }
     // config_ is the config being applied (apply() sets it before this runs on the io_context).
     stages_->discovery = std::make_unique<discovery::DockerDiscovery>(io_, docker, *metrics_->registry(),
@@ -287,6 +296,9 @@ void Agent::restart_discovery(const config::DockerConfig& docker) {
     stages_->discovery->subscribe(log_discovery_update);
     stages_->discovery->subscribe([scrape = stages_->scrape.get()](const discovery::DiscoveryUpdate& update) {
         scrape->apply(update);
+    });
+    stages_->discovery->subscribe([probes = stages_->probes.get()](const discovery::DiscoveryUpdate& update) {
+        probes->apply(update);
     });
     stages_->discovery->start();
 }

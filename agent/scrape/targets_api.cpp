@@ -41,9 +41,26 @@ const char* health_name(Health h) {
     return "unknown";
 }
 
+json::object active_json(const TargetStatus& t) {
+    return json::object{
+        {"discoveredLabels", to_json(t.discovered)},
+        {"labels", to_json(t.labels)},
+        {"scrapePool", t.scrape_pool},
+        {"scrapeUrl", t.scrape_url},
+        {"globalUrl", t.scrape_url},
+        {"lastError", t.last_error},
+        {"lastScrape", rfc3339(t.last_scrape)},
+        {"lastScrapeDuration", t.last_duration_seconds},
+        {"health", health_name(t.health)},
+        {"scrapeInterval", config::format_duration(t.interval)},
+        {"scrapeTimeout", config::format_duration(t.timeout)},
+    };
+}
+
 }  // namespace
 
-std::string render_targets_json(const std::vector<TargetStatus>& targets, std::string_view state_filter) {
+std::string render_targets_json(const std::vector<TargetStatus>& targets, std::string_view state_filter,
+                                const std::vector<TargetStatus>& probes) {
     std::string state(state_filter);
     std::transform(state.begin(), state.end(), state.begin(), [](unsigned char c) { return std::tolower(c); });
     const bool any = state.empty() || state == "any";
@@ -59,26 +76,18 @@ std::string render_targets_json(const std::vector<TargetStatus>& targets, std::s
             if (show_dropped) dropped.push_back(json::object{{"discoveredLabels", to_json(t.discovered)}});
             continue;
         }
-        if (!show_active) continue;
-        active.push_back(json::object{
-            {"discoveredLabels", to_json(t.discovered)},
-            {"labels", to_json(t.labels)},
-            {"scrapePool", t.scrape_pool},
-            {"scrapeUrl", t.scrape_url},
-            {"globalUrl", t.scrape_url},
-            {"lastError", t.last_error},
-            {"lastScrape", rfc3339(t.last_scrape)},
-            {"lastScrapeDuration", t.last_duration_seconds},
-            {"health", health_name(t.health)},
-            {"scrapeInterval", config::format_duration(t.interval)},
-            {"scrapeTimeout", config::format_duration(t.timeout)},
-        });
+        if (show_active) active.push_back(active_json(t));
     }
     json::object counts;
     for (const auto& [pool, n] : dropped_counts) counts[pool] = n;
     json::object data{{"activeTargets", std::move(active)},
                       {"droppedTargets", std::move(dropped)},
                       {"droppedTargetCounts", std::move(counts)}};
+    if (show_active) {
+        json::array probe_targets;
+        for (const auto& p : probes) probe_targets.push_back(active_json(p));
+        data["probeTargets"] = std::move(probe_targets);
+    }
     return json::serialize(json::object{{"status", "success"}, {"data", std::move(data)}});
 }
 

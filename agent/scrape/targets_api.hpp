@@ -12,6 +12,11 @@ namespace autoscrape::scrape {
 
 // `state_filter` is the request's `state` parameter: "active", "dropped", or "any"/"" for both
 // (case-insensitive, as Prometheus). Labels are written in name order.
-std::string render_targets_json(const std::vector<TargetStatus>& targets, std::string_view state_filter);
+//
+// `probes` (the probe loops, active by nature) go to `data.probeTargets`, shaped as activeTargets,
+// present whenever active targets are shown: a field Prometheus clients skip, so the target list
+// they count keeps meaning "scraped".
+std::string render_targets_json(const std::vector<TargetStatus>& targets, std::string_view state_filter,
+                                 const std::vector<TargetStatus>& probes = {});
 
 }  // namespace autoscrape::scrape

@@ -1,12 +1,14 @@
 // The probe manager driven by hand-built discovery updates against loopback servers: loops start
 // and stop with containers, a changed container keeps its unchanged loops, reloads apply modules
 // and probes.enabled, and the self-metrics and /api/v1/targets entries follow.
+#include "agent/scrape/targets_api.hpp"
 #include "agent/storage/stale.hpp"
 #include "probe_loop_support.hpp"
 #include "probe_test_support.hpp"
 #include "probes/probe_manager.hpp"
 #include "scrape_fixtures.hpp"
 
+#include <boost/json.hpp>
 #include <catch2/catch.hpp>
 #include <prometheus/registry.h>
 
@@ -205,4 +207,20 @@ TEST_CASE("Probe loops are listed as targets in scrape pool probe/<module>") {
     CHECK(targets[0].interval == 200ms);
     CHECK(targets[0].timeout == 150ms);
     REQUIRE(wait_until([&] { return f.manager.targets().at(0).health == scrape::Health::Up; }));
+}
+
+TEST_CASE("/api/v1/targets lists probe loops under probeTargets, apart from the scrape targets") {
+    LoopbackServer a(accept_and_close());
+    Fixture f;
+    f.manager.apply({.added = {container_group("c1", "one", "tcp_connect:" + std::to_string(a.port()))}});
+    REQUIRE(wait_until([&] { return f.manager.targets().at(0).health == scrape::Health::Up; }));
+    const auto data = boost::json::parse(scrape::render_targets_json({}, "active", f.manager.targets())).at("data");
+    CHECK(data.at("activeTargets").as_array().empty());
+    const auto& probe = data.at("probeTargets").as_array().at(0);
+    CHECK(probe.at("scrapePool") == "probe/tcp_connect");
+    CHECK(probe.at("labels").at("module") == "tcp_connect");
+    CHECK(probe.at("health") == "up");
+    CHECK(probe.at("scrapeInterval") == "200ms");
+    const auto dropped = boost::json::parse(scrape::render_targets_json({}, "dropped", f.manager.targets())).at("data");
+    CHECK_FALSE(dropped.as_object().contains("probeTargets"));
 }
