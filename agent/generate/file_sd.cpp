@@ -1,24 +1,17 @@
 #include "agent/generate/file_sd.hpp"
 
 #include <algorithm>
-#include <charconv>
 #include <set>
 #include <tuple>
 
 #include <boost/json.hpp>
 
 #include "config/units.hpp"
+#include "probes/probe_targets.hpp"
 
 namespace autoscrape::generate {
 
 namespace {
-
-using Meta = std::map<std::string, std::string>;
-
-std::string meta(const Meta& labels, const std::string& name) {
-    const auto it = labels.find(name);
-    return it == labels.end() ? std::string() : it->second;
-}
 
 // A job name as a file stem: anything outside [A-Za-z0-9_.-] becomes '_', no leading dot.
 std::string file_stem(std::string_view job) {
@@ -41,22 +34,6 @@ std::string unique_job_name(std::string_view job, std::set<std::string>& taken) 
     return name;
 }
 
-std::string host_port(const std::string& ip, std::uint16_t port) {
-    const bool v6 = ip.find(':') != std::string::npos;
-    return (v6 ? "[" + ip + "]" : ip) + ":" + std::to_string(port);
-}
-
-// `job` as the contract says: the autoscrape.job container label, the profile's job, the name.
-std::string probe_job(const Meta& labels) {
-    std::string job = meta(labels, "__meta_docker_container_label_autoscrape_job");
-    if (job.empty()) job = meta(labels, "__meta_autoscrape_job");
-    if (job.empty()) {
-        job = meta(labels, "__meta_docker_container_name");
-        if (job.starts_with('/')) job.erase(0, 1);
-    }
-    return job;
-}
-
 boost::json::object target_entry(const std::string& address, boost::json::object labels) {
     return boost::json::object{{"targets", boost::json::array{boost::json::string(address)}},
                                {"labels", std::move(labels)}};
@@ -76,32 +53,12 @@ std::string json_lines(const std::vector<boost::json::object>& entries) {
 
 std::vector<ProbeTarget> probe_targets(const discovery::TargetGroup& group, const config::ProbesConfig& probes) {
     std::vector<ProbeTarget> out;
-    if (!probes.enabled || group.targets.empty()) return out;
-    const Meta& labels = group.targets.front().labels;
-    const std::string ip = meta(labels, "__meta_docker_network_ip");
-    const std::string list = meta(labels, "__meta_autoscrape_probes");
-    if (ip.empty()) return out;
-    std::string_view rest(list);
-    while (!rest.empty()) {
-        const auto comma = rest.find(',');
-        const std::string_view entry = rest.substr(0, comma);
-        rest = comma == std::string_view::npos ? std::string_view() : rest.substr(comma + 1);
-        // Discovery resolves every entry to module:port; anything else it would have logged.
-        const auto colon = entry.rfind(':');
-        if (colon == std::string_view::npos) continue;
-        const std::string module(entry.substr(0, colon));
-        const std::string_view port_text = entry.substr(colon + 1);
-        std::uint16_t port = 0;
-        const auto [end, ec] = std::from_chars(port_text.data(), port_text.data() + port_text.size(), port);
-        if (ec != std::errc() || end != port_text.data() + port_text.size() || port == 0) continue;
-        if (!probes.modules.contains(module)) continue;
-        ProbeTarget probe{host_port(ip, port), module, {{"job", probe_job(labels)}, {"module", module}}};
-        std::string container = meta(labels, "__meta_docker_container_name");
-        if (container.starts_with('/')) container.erase(0, 1);
-        for (const auto& [name, value] : {std::pair{std::string("container"), container},
-                                          {"compose_service", meta(labels, "__meta_autoscrape_compose_service")},
-                                          {"compose_project", meta(labels, "__meta_autoscrape_compose_project")}}) {
-            if (!value.empty()) probe.labels[name] = value;
+    if (!probes.enabled) return out;
+    for (const auto& built : probes::build_probe_targets(group, probes)) {
+        ProbeTarget probe{built.address, built.module_name, {}, built.interval};
+        // instance comes from the probe job's relabelling (__param_target), as with blackbox_exporter.
+        for (const auto& label : built.labels) {
+            if (label.name != "instance") probe.labels[label.name] = label.value;
         }
         out.push_back(std::move(probe));
     }
@@ -149,12 +106,14 @@ std::string file_sd_json(const std::vector<scrape::ScrapeTarget>& targets) {
     return json_lines(entries);
 }
 
-std::string probes_json(const std::vector<ProbeTarget>& probes) {
+std::string probes_json(const std::vector<ProbeTarget>& probes, config::Duration timeout) {
     std::vector<boost::json::object> entries;
     for (const auto& probe : probes) {
         boost::json::object labels;
         for (const auto& [name, value] : probe.labels) labels[name] = value;
         labels["__param_module"] = probe.module;
+        labels["__scrape_interval__"] = config::format_duration(probe.interval);
+        labels["__scrape_timeout__"] = config::format_duration(std::min(timeout, probe.interval));
         entries.push_back(target_entry(probe.address, std::move(labels)));
     }
     return json_lines(entries);

@@ -37,6 +37,7 @@ struct ProbeTarget {
     std::string address;  // host:port probed, sent as ?target=
     std::string module;   // sent as ?module=
     std::map<std::string, std::string> labels;  // job, module, container, compose_*
+    config::Duration interval{30'000};          // probes.interval or the container's autoscrape.interval
     bool operator==(const ProbeTarget&) const = default;
 };
 
@@ -50,11 +51,12 @@ struct TargetInventory {
 TargetInventory collect_targets(const scrape::TargetBuilder& builder, const config::ProbesConfig& probes,
                                 const std::vector<discovery::TargetGroup>& groups);
 
-// The probes of one container group, from its first target's `__meta_autoscrape_probes`.
+// The probes of one container group: those the agent's own probe loops run (probes/probe_targets.hpp).
 std::vector<ProbeTarget> probe_targets(const discovery::TargetGroup& group, const config::ProbesConfig& probes);
 
 // file_sd JSON: one entry per target, a line each, so a diff of two versions reads well.
 std::string file_sd_json(const std::vector<scrape::ScrapeTarget>& targets);
-std::string probes_json(const std::vector<ProbeTarget>& probes);
+// `timeout`: the scrape timeout Prometheus gives each probe, capped at the probe's interval.
+std::string probes_json(const std::vector<ProbeTarget>& probes, config::Duration timeout);
 
 }  // namespace autoscrape::generate

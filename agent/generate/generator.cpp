@@ -19,7 +19,7 @@ std::vector<GeneratedFile> Generator::render(const std::vector<discovery::Target
     const TargetInventory inventory = collect_targets(builder_, config_.probes, groups);
     std::vector<GeneratedFile> files;
     for (const auto& job : inventory.jobs) files.push_back({job.file, file_sd_json(job.targets)});
-    if (config_.probes.enabled) files.push_back({std::string(kProbesFile), probes_json(inventory.probes)});
+    if (config_.probes.enabled) files.push_back({std::string(kProbesFile), probes_json(inventory.probes, config_.global.scrape_timeout)});
     files.push_back({"rules/alert_rules.yml", alert_rules_yaml(config_)});
     files.push_back({"alertmanager/alertmanager.yml", alertmanager_yaml(config_)});
     for (auto& file : grafana_provisioning(config_)) files.push_back(std::move(file));

@@ -211,8 +211,11 @@ TEST_CASE("the autoscrape.job label names a probe's job before the profile's job
 TEST_CASE("probes.json entries carry __param_module, and the probe job relabels them onto the agent's /probe") {
     const auto c = load("generate: {agent_address: '10.0.0.1:9465'}\nprobes: {interval: 15s}");
     const auto inv = inventory(c, {container("web", "172.20.0.7", {{"__meta_autoscrape_probes", "http_2xx:80"}}, {80})});
-    const auto entries = boost::json::parse(probes_json(inv.probes)).as_array();
+    const auto entries = boost::json::parse(probes_json(inv.probes, std::chrono::seconds(20))).as_array();
     REQUIRE(entries.size() == 1);
+    CHECK(entries[0].at("labels").at("__scrape_interval__") == "15s");
+    CHECK(entries[0].at("labels").at("__scrape_timeout__") == "15s");
+    CHECK_FALSE(entries[0].at("labels").as_object().contains("instance"));
     CHECK(entries[0].at("targets").as_array() == boost::json::array{"172.20.0.7:80"});
     CHECK(entries[0].at("labels").at("__param_module") == "http_2xx");
     CHECK(entries[0].at("labels").at("job") == "web");
