@@ -7,7 +7,9 @@ set -uo pipefail
 BUILD=$1; shift
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 source "$ROOT/tests/lib/services.sh"
-trap services_cleanup EXIT
+# The seed-stack test tags upstream image names (postgres:15, ...); a test that crashed before its
+# own cleanup leaves them behind, so they go once services_cleanup removed its containers.
+trap 'services_cleanup; bash "$ROOT/tests/lib/seed_stack.sh" untag' EXIT
 OUT="$BUILD/test-results"
 rm -rf "$OUT"; mkdir -p "$OUT"
 

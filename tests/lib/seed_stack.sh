@@ -7,6 +7,8 @@
 #   seed_stack.sh up NETWORK SUFFIX   tag the upstream names, run the stack on NETWORK as
 #                                     <name>-SUFFIX, wait until every service answers (<= 60 s)
 #   seed_stack.sh down SUFFIX         remove that run's containers, then the upstream tags
+#   seed_stack.sh untag               remove the upstream tags if no seed container is left (for
+#                                     tests/run_all.sh, after a test that crashed before `down`)
 #
 # Real software where Debian packages it: one Debian 12 rootfs made with debootstrap holding
 # postgresql, prometheus-postgres-exporter, prometheus and prometheus-node-exporter, imported once
@@ -128,11 +130,12 @@ cmd_down() {
   untag_upstream_names
 }
 
-usage() { sed -n '2,9p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
+usage() { sed -n '2,11p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
 
 case "${1:-}" in
   build) [ $# -eq 1 ] || usage; cmd_build ;;
   up) [ $# -eq 3 ] || usage; cmd_up "$2" "$3" ;;
   down) [ $# -eq 2 ] || usage; cmd_down "$2" ;;
+  untag) [ $# -eq 1 ] || usage; untag_upstream_names ;;
   *) usage ;;
 esac
