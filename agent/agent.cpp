@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include "agent/generate/generator.hpp"
 #include "agent/http_server.hpp"
 #include "agent/logging.hpp"
 #include "config/diagnostic.hpp"
@@ -50,6 +51,7 @@ config::Config ConfigSource::load() const {
 struct Agent::Stages {
     std::unique_ptr<remote::RemoteWriteStage> remote;
     std::unique_ptr<scrape::ScrapeManager> scrape;
+    std::unique_ptr<generate::OutputKeeper> generate;  // only with generate.output_dir
     std::unique_ptr<probes::ProbeManager> probes;
     std::unique_ptr<discovery::DockerDiscovery> discovery;
 };
@@ -182,9 +184,13 @@ ReloadResult Agent::reload() {
 void Agent::apply(const config::Config& next) {
     std::lock_guard lock(mutex_);
     // The stages refuse a config they cannot run (and keep theirs); only then does the rest change.
+    if (stages_->generate && !next.generate.output_dir.empty()) stages_->generate->reconfigure(next);
     if (stages_->remote) stages_->remote->apply(next);
     if (stages_->scrape) stages_->scrape->reload(next);
     if (stages_->probes) stages_->probes->reload(next);
+    if (next.generate.output_dir.empty() != config_.generate.output_dir.empty()) {
+        spdlog::warn("turning generate.output_dir on or off takes effect at the next restart");
+    }
     if (next.log != config_.log) setup_logging(next.log);
     if (next.docker != config_.docker || next.profiles != config_.profiles ||
         next.probes.modules != config_.probes.modules) {
@@ -212,6 +218,9 @@ void Agent::start_stages() {
     stages_->probes = std::make_unique<probes::ProbeManager>(
         io_, config_, [remote = stages_->remote.get()] { return remote->appender(); }, registry);
     stages_->remote->start();
+    if (!config_.generate.output_dir.empty()) {
+        stages_->generate = std::make_unique<generate::OutputKeeper>(config_, kGenerateDebounce);
+    }
     restart_discovery(config_.docker);
 }
 
@@ -219,6 +228,7 @@ void Agent::stop_stages() {
     std::lock_guard lock(mutex_);
     if (stages_->discovery) stages_->discovery->stop();
     if (stages_->scrape) stages_->scrape->stop();
+    if (stages_->generate) stages_->generate->stop();
     if (stages_->probes) stages_->probes->stop();
 }
 
@@ -288,6 +298,7 @@ void Agent::restart_discovery(const config::DockerConfig& docker) {
         discovery::DiscoveryUpdate removal;
         for (const auto& group : stages_->discovery->snapshot()) removal.removed.push_back(group.source);
         stages_->scrape->apply(removal);
+        if (stages_->generate) stages_->generate->apply(removal);
         stages_->probes->apply(removal);
     }
     // config_ is the config being applied (apply() sets it before this runs on the io_context).
@@ -300,6 +311,11 @@ void Agent::restart_discovery(const config::DockerConfig& docker) {
     stages_->discovery->subscribe([probes = stages_->probes.get()](const discovery::DiscoveryUpdate& update) {
         probes->apply(update);
     });
+    if (stages_->generate) {
+        stages_->discovery->subscribe([generate = stages_->generate.get()](const discovery::DiscoveryUpdate& update) {
+            generate->apply(update);
+        });
+    }
     stages_->discovery->start();
 }
 

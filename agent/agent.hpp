@@ -20,6 +20,8 @@ namespace autoscrape::agent {
 
 // How long a clean shutdown may spend sending what is still queued (the rest stays in the WAL).
 inline constexpr std::chrono::seconds kShutdownFlushTimeout{5};
+// How long generated files wait after a discovery change, so a burst of container starts is one write.
+inline constexpr std::chrono::seconds kGenerateDebounce{1};
 
 // Where the configuration comes from, and the command-line flags that override it. Kept so that a
 // reload reads the same source and re-applies the same overrides.

@@ -5,6 +5,7 @@
 #include <boost/version.hpp>
 
 #include "agent/agent.hpp"
+#include "agent/generate/generator.hpp"
 #include "agent/logging.hpp"
 #include "agent/self_metrics.hpp"
 #include "config/diagnostic.hpp"
@@ -59,6 +60,40 @@ ExitCode discover(const CliOptions& options, std::ostream& out, std::ostream& er
     return discovery::run_discover_once(*config, out, format) == 0 ? ExitCode::Ok : ExitCode::RuntimeError;
 }
 
+// One discovery sync, then the whole output set; nothing is replaced unless every file was written.
+ExitCode generate_files(const CliOptions& options, std::ostream& out, std::ostream& err) {
+    const auto source = ConfigSource::from_cli(options);
+    const auto config = load_or_report(source, err);
+    if (!config) return ExitCode::UsageError;
+    setup_logging(config->log);
+    std::vector<generate::GeneratedFile> files;
+    try {
+        const generate::Generator generator(*config);
+        std::vector<std::string> rejected;
+        const auto groups = discovery::discover_once(*config, rejected);
+        if (!groups) {
+            err << "autoscrape generate: " << groups.error().message << "\n";
+            return ExitCode::RuntimeError;
+        }
+        for (const auto& why : rejected) err << "autoscrape generate: leaving a container out: " << why << "\n";
+        files = generator.render(groups.value());
+    } catch (const std::invalid_argument& e) {
+        err << "autoscrape generate: " << source.describe() << ": " << e.what() << "\n";
+        return ExitCode::UsageError;
+    }
+    try {
+        const auto result = generate::write_output(options.output_dir, files);
+        for (const auto& path : result.files.written) out << "wrote " << options.output_dir << "/" << path << "\n";
+        for (const auto& path : result.removed) out << "removed " << options.output_dir << "/" << path << "\n";
+        out << fmt::format("{} file(s) written, {} unchanged, {} removed\n", result.files.written.size(),
+                           result.files.unchanged.size(), result.removed.size());
+    } catch (const std::exception& e) {
+        err << "autoscrape generate: " << e.what() << " (previous files left as they were)\n";
+        return ExitCode::RuntimeError;
+    }
+    return ExitCode::Ok;
+}
+
 ExitCode run_agent(const CliOptions& options, std::ostream& err) {
     const auto source = ConfigSource::from_cli(options);
     auto config = load_or_report(source, err);
@@ -88,9 +123,9 @@ ExitCode run_command(const CliOptions& options, std::ostream& out, std::ostream&
         case Command::Discover:
             return discover(options, out, err);
         case Command::Generate:
-            break;
+            return generate_files(options, out, err);
     }
-    err << fmt::format("autoscrape {}: not available in this build yet\n", command_name(options.command));
+    err << fmt::format("autoscrape {}: unknown command\n", command_name(options.command));
     return ExitCode::UsageError;
 }
 
