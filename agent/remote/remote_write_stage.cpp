@@ -107,9 +107,15 @@ void RemoteWriteStage::apply(const config::Config& config)
     }
     // Removed and changed endpoints stop before their replacements register (same name, same
     // metric series). No flush: what they had not delivered is resent from their WAL position.
+    const auto configured = [&config](const std::string& name) {
+        return std::ranges::any_of(config.remote_write, [&name](const auto& rw) { return rw.name == name; });
+    };
     for (auto& [name, queue] : queues_) {
         spdlog::info("remote_write {}: stopping (removed or changed)", name);
         queue->stop(Clock::now());
+        if (!configured(name)) {
+            wal_.unregister_reader(name);  // a removed endpoint must not pin segments
+        }
     }
     queues_.clear();
     for (const auto& rw : config.remote_write) {

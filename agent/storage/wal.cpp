@@ -165,11 +165,28 @@ WalPosition Wal::register_reader(const std::string& name)
     return pos;
 }
 
+void Wal::unregister_reader(const std::string& name)
+{
+    std::lock_guard lock(mu_);
+    if (readers_.erase(name) == 0) {
+        return;
+    }
+    fs::remove(dir_ / "positions" / name);
+    if (!readers_.empty()) {
+        delete_acknowledged_locked();
+    }
+}
+
 void Wal::acknowledge(const std::string& name, WalPosition position)
 {
     std::lock_guard lock(mu_);
     save_position(dir_ / "positions" / name, position);
     readers_[name] = position;
+    delete_acknowledged_locked();
+}
+
+void Wal::delete_acknowledged_locked()
+{
     std::uint32_t min_segment = head_index_;
     for (const auto& [_, pos] : readers_) {
         min_segment = std::min(min_segment, pos.segment);

@@ -51,6 +51,12 @@ public:
     // every configured endpoint before the first acknowledge(). Names must be plain file names.
     WalPosition register_reader(const std::string& name);
 
+    // Forgets an endpoint that was removed from the configuration: its position file goes, and the
+    // segments only it still held back are deleted (as acknowledge() would), so a removed endpoint
+    // no longer pins the WAL. With no endpoint left, segments stay until wal.max_size / max_age.
+    // Unknown names are ignored.
+    void unregister_reader(const std::string& name);
+
     // Persists the endpoint's position (everything before it is stored remotely) and deletes the
     // segments every registered endpoint has passed, keeping live series in a checkpoint.
     void acknowledge(const std::string& name, WalPosition position);
@@ -97,6 +103,7 @@ private:
     void fsync_head_locked();
     void enforce_limits_locked();
     void delete_segments_before(std::uint32_t new_first);
+    void delete_acknowledged_locked();
     std::uint64_t unacknowledged_samples(std::uint32_t index) const;
     void update_gauges();
 

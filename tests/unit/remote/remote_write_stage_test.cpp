@@ -90,6 +90,29 @@ TEST_CASE("A reload starts added endpoints and stops removed ones")
     CHECK(metric(registry, "autoscrape_remote_storage_samples_total", "a") == -1);
 }
 
+TEST_CASE("A reload that removes an endpoint forgets its WAL position, a changed one keeps it")
+{
+    TempDir dir;
+    prometheus::Registry registry;
+    TestReceiver a, b;
+    RemoteWriteStage stage(config_with(dir, {endpoint("a", a.url()), endpoint("b", b.url())}), registry);
+    stage.start();
+    auto app = stage.appender();
+    append(*app, "m", 1000);
+    REQUIRE(a.wait_for_samples(1, 5s));
+    REQUIRE(b.wait_for_samples(1, 5s));
+    // Acknowledgements are written once a second.
+    const auto positions = dir.path() / "positions";
+    REQUIRE(eventually([&] { return exists(positions / "a") && exists(positions / "b"); }, 3s));
+
+    TestReceiver b2;
+    stage.apply(config_with(dir, {endpoint("b", b2.url())}));
+    CHECK_FALSE(exists(positions / "a"));
+    CHECK(exists(positions / "b"));
+    append(*app, "m", 2000);
+    CHECK(b2.wait_for_samples(1, 5s));
+}
+
 TEST_CASE("A reload that changes an endpoint restarts it from its acknowledged position")
 {
     TempDir dir;

@@ -192,6 +192,53 @@ TEST_CASE("A slow endpoint keeps segments that a fast endpoint has already ackno
     CHECK(read_all(wal, slow).samples.size() == 50);
 }
 
+TEST_CASE("An unregistered endpoint no longer holds segments back and its position file goes")
+{
+    TempDir dir;
+    prometheus::Registry registry;
+    auto cfg = wal_config(dir);
+    cfg.segment_size = 256;
+    Wal wal(cfg, registry);
+    wal.register_reader("removed");
+    wal.register_reader("kept");
+    auto app = wal.appender();
+    const auto ref = app->series(metric("up"));
+    for (int i = 0; i < 50; ++i) {
+        app->append(ref, i, i);
+        app->commit();
+    }
+    wal.acknowledge("removed", {1, 0});
+    wal.acknowledge("kept", read_all(wal).end);
+    REQUIRE(list_segments(dir.path()).size() > 2);
+    REQUIRE(std::filesystem::exists(dir.path() / "positions" / "removed"));
+
+    wal.unregister_reader("removed");
+    CHECK(list_segments(dir.path()).size() == 1);
+    CHECK_FALSE(std::filesystem::exists(dir.path() / "positions" / "removed"));
+    CHECK(std::filesystem::exists(dir.path() / "positions" / "kept"));
+    CHECK(metric_value(registry, "autoscrape_wal_samples_dropped_total") == 0);
+    wal.unregister_reader("never-registered");  // ignored
+    CHECK(std::filesystem::exists(dir.path() / "positions" / "kept"));
+}
+
+TEST_CASE("Unregistering the last endpoint keeps its unsent samples for the size and age limits")
+{
+    TempDir dir;
+    prometheus::Registry registry;
+    auto cfg = wal_config(dir);
+    cfg.segment_size = 256;
+    Wal wal(cfg, registry);
+    wal.register_reader("only");
+    auto app = wal.appender();
+    const auto ref = app->series(metric("up"));
+    for (int i = 0; i < 50; ++i) {
+        app->append(ref, i, i);
+        app->commit();
+    }
+    wal.unregister_reader("only");
+    CHECK(read_all(wal).samples.size() == 50);
+}
+
 TEST_CASE("An endpoint's acknowledged position is restored after a restart")
 {
     TempDir dir;
