@@ -101,6 +101,12 @@ void QueueManager::run()
             reader.emplace(wal_, storage::WalPosition{first, 0});
         }
         if (!reader->next(record)) {
+            if (queued_total_ != queued_at_catch_up_) {
+                queued_at_catch_up_ = queued_total_;
+                for (auto& shard : shards_) {
+                    shard->input_caught_up();
+                }
+            }
             std::unique_lock lock(stop_mu_);
             stop_cv_.wait_for(lock, kPollInterval, [this] { return stop_requested_.load(); });
             continue;
@@ -168,13 +174,21 @@ bool QueueManager::handle(const storage::WalRecord& record, storage::WalPosition
     }
     metrics_.highest_timestamp.Set(highest_timestamp_ms_ / 1000.0);
     const std::uint64_t id = acks_.add(end, kept_.size());
+    per_shard_.resize(shards_.size());
+    for (auto& samples : per_shard_) {
+        samples.clear();
+    }
     for (auto& sample : kept_) {
         sample.record = id;
-        if (!shards_[shard_of(sample.ref, shards_.size())]->push(sample)) {
+        per_shard_[shard_of(sample.ref, shards_.size())].push_back(sample);
+    }
+    for (std::size_t i = 0; i < shards_.size(); ++i) {
+        const std::size_t queued = shards_[i]->push(per_shard_[i]);
+        metrics_.samples_pending.Increment(static_cast<double>(queued));
+        queued_total_ += queued;
+        if (queued < per_shard_[i].size()) {
             return false;  // stopping: this record stays unacknowledged
         }
-        metrics_.samples_pending.Increment();
-        ++queued_total_;
     }
     return true;
 }

@@ -78,7 +78,9 @@ private:
     std::unordered_map<storage::SeriesRef, std::unique_ptr<const storage::Labels>> series_;
     std::vector<std::unique_ptr<Shard>> shards_;
     std::vector<QueuedSample> kept_;
+    std::vector<std::vector<QueuedSample>> per_shard_;  // kept_ split by shard, reused
     std::uint64_t queued_total_ = 0;
+    std::uint64_t queued_at_catch_up_ = 0;  // queued_total_ when the shards were last told so
     double highest_timestamp_ms_ = 0;
 
     // Rates for the shard calculator, and the counters they were last ticked from.

@@ -41,24 +41,38 @@ Shard::~Shard()
     join();
 }
 
-bool Shard::push(const QueuedSample& sample)
+std::size_t Shard::push(std::span<const QueuedSample> samples)
 {
     const std::size_t capacity = std::max<std::uint64_t>(ctx_.config.queue_config.capacity, 1);
     std::unique_lock lock(mu_);
-    while (queue_.size() >= capacity) {
-        if (closed_ || ctx_.stopping) {
-            return false;
+    std::size_t queued = 0;
+    for (const auto& sample : samples) {
+        while (queue_.size() >= capacity && !closed_ && !ctx_.stopping) {
+            not_empty_.notify_one();  // a full queue is a full batch: let the sender take it
+            not_full_.wait_for(lock, ShardContext::kWaitSlice);
         }
-        not_full_.wait_for(lock, ShardContext::kWaitSlice);
+        if (closed_ || ctx_.stopping) {
+            break;
+        }
+        queue_.push_back(sample);
+        ++queued;
     }
-    if (closed_ || ctx_.stopping) {
-        return false;
-    }
-    queue_.push_back(sample);
     if (queue_.size() >= ctx_.config.queue_config.max_samples_per_send) {
         not_empty_.notify_one();
     }
-    return true;
+    return queued;
+}
+
+void Shard::input_caught_up()
+{
+    {
+        std::lock_guard lock(mu_);
+        if (queue_.empty()) {
+            return;  // nothing for this shard; a stale flag would cut the next record short
+        }
+        caught_up_ = true;
+    }
+    not_empty_.notify_one();
 }
 
 void Shard::close()
@@ -81,26 +95,33 @@ void Shard::join()
 void Shard::run()
 {
     const std::size_t max_batch = std::max<std::uint64_t>(ctx_.config.queue_config.max_samples_per_send, 1);
+    bool sent_any = false;
     for (;;) {
         {
             std::unique_lock lock(mu_);
+            // Idle: nothing arrived while the last batch was in flight, or nothing was sent yet
+            // (samples may arrive before this thread first gets here).
+            const bool idle = !sent_any || queue_.empty();
             while (queue_.empty() && !closed_) {
                 not_empty_.wait_for(lock, ShardContext::kWaitSlice);
             }
             if (queue_.empty()) {
                 return;  // closed and drained
             }
-            // A batch goes out when full, or batch_send_deadline after its first sample arrived.
+            // A batch goes out when full, batch_send_deadline after its first sample arrived, or,
+            // on an idle shard, as soon as the reader has queued everything committed so far.
             const auto deadline = Clock::now() + ctx_.config.queue_config.batch_send_deadline;
-            while (queue_.size() < max_batch && !closed_ && Clock::now() < deadline) {
+            while (queue_.size() < max_batch && !closed_ && Clock::now() < deadline && !(idle && caught_up_)) {
                 not_empty_.wait_until(lock, std::min(deadline, Clock::now() + ShardContext::kWaitSlice));
             }
+            caught_up_ = false;
             const std::size_t n = std::min(queue_.size(), max_batch);
             batch_.assign(queue_.begin(), queue_.begin() + static_cast<std::ptrdiff_t>(n));
             queue_.erase(queue_.begin(), queue_.begin() + static_cast<std::ptrdiff_t>(n));
         }
         not_full_.notify_all();
         send_batch();
+        sent_any = true;
         if (ctx_.stopping && Clock::now() >= ctx_.give_up_time()) {
             std::lock_guard lock(mu_);
             ctx_.metrics.samples_pending.Decrement(static_cast<double>(queue_.size()));
@@ -112,9 +133,9 @@ void Shard::run()
 
 void Shard::encode_batch()
 {
-    // One TimeSeries per series; stable so each series' samples stay in timestamp order.
-    std::stable_sort(batch_.begin(), batch_.end(),
-                     [](const QueuedSample& a, const QueuedSample& b) { return a.ref < b.ref; });
+    // Queue order is WAL order, so each series' samples are already in timestamp order. Like
+    // Prometheus, a series may appear in several TimeSeries of one request; only consecutive
+    // samples of one series share one, which spares sorting the batch.
     encoder_.clear();
     for (std::size_t i = 0; i < batch_.size();) {
         points_.clear();
@@ -131,9 +152,7 @@ void Shard::finish_batch(bool acknowledge)
 {
     ctx_.metrics.samples_pending.Decrement(static_cast<double>(batch_.size()));
     if (acknowledge) {
-        // Batches hold runs of the same record; report each run once.
-        std::sort(batch_.begin(), batch_.end(),
-                  [](const QueuedSample& a, const QueuedSample& b) { return a.record < b.record; });
+        // Batches hold runs of the same record, in queue (WAL) order; report each run once.
         for (std::size_t i = 0; i < batch_.size();) {
             std::size_t j = i;
             while (j < batch_.size() && batch_[j].record == batch_[i].record) {

@@ -1,5 +1,6 @@
 // One shard of an endpoint's queue: a bounded queue of samples, a thread that cuts it into batches
-// (max_samples_per_send, or whatever arrived within batch_send_deadline), and its own connection.
+// (max_samples_per_send, or whatever arrived within batch_send_deadline, or at once when the shard
+// was idle and the WAL reader has caught up), and its own connection.
 // A batch is retried (5xx, 429, no response) with RetryPolicy's backoff until it is delivered,
 // refused (other 4xx: dropped and counted) or the endpoint is stopped past its flush deadline,
 // in which case its samples stay unacknowledged and are read again after the restart.
@@ -12,6 +13,7 @@
 #include <deque>
 #include <limits>
 #include <mutex>
+#include <span>
 #include <thread>
 #include <vector>
 
@@ -60,8 +62,14 @@ public:
     Shard(const Shard&) = delete;
     Shard& operator=(const Shard&) = delete;
 
-    // Queues one sample, waiting while the queue is at capacity; false once stopping.
-    bool push(const QueuedSample& sample);
+    // Queues samples in order, waiting while the queue is at capacity; returns how many were
+    // queued, fewer than given once stopping. One lock for the lot: a scrape's samples arrive together.
+    std::size_t push(std::span<const QueuedSample> samples);
+
+    // The WAL reader has queued everything committed so far. A shard that went idle (its queue ran
+    // empty, no request in flight) then sends what it holds at once instead of waiting for
+    // batch_send_deadline: a quiet endpoint delivers promptly, while a busy one still batches.
+    void input_caught_up();
 
     // No more push(); the thread sends what is queued (until the context's give-up time) and ends.
     void close();
@@ -85,6 +93,7 @@ private:
     std::condition_variable not_full_;
     std::deque<QueuedSample> queue_;
     bool closed_ = false;
+    bool caught_up_ = false;
     std::thread thread_;
 };
 

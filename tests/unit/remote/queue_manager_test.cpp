@@ -130,20 +130,39 @@ TEST_CASE("Batches hold at most max_samples_per_send samples")
     CHECK(rx.received().size() >= 10);
 }
 
-TEST_CASE("A partial batch waits for batch_send_deadline before it is sent")
+TEST_CASE("An idle shard sends a partial batch as soon as the WAL reader has caught up")
 {
     Fixture f;
     TestReceiver rx;
     auto cfg = endpoint("a", rx.url());
-    cfg.queue_config.batch_send_deadline = 400ms;
+    cfg.queue_config.batch_send_deadline = 5s;
     QueueManager q(cfg, {}, f.wal, f.families);
     q.start();
     const auto appended = Clock::now();
     append_series(f.wal, "m", 3);
     REQUIRE(rx.wait_for_samples(3, 5s));
-    const auto waited = rx.received().at(0).at - appended;
-    CHECK(waited >= 350ms);
-    CHECK(waited < 2s);
+    CHECK(rx.received().at(0).at - appended < 1s);
+    CHECK(rx.received().size() == 1);
+}
+
+TEST_CASE("Samples that arrive while a batch is in flight wait for batch_send_deadline")
+{
+    Fixture f;
+    TestReceiver rx([](std::size_t n) { return Reply{200, "", "", n == 0 ? 300ms : 0ms}; });
+    auto cfg = endpoint("a", rx.url());
+    cfg.queue_config.batch_send_deadline = 400ms;
+    QueueManager q(cfg, {}, f.wal, f.families);
+    q.start();
+    append_series(f.wal, "m", 3);
+    REQUIRE(eventually([&] { return rx.received().size() == 1; }, 5s));
+    append_series(f.wal, "m", 3, 1'800'000'000'000);  // the first request is still being answered
+    REQUIRE(rx.wait_for_samples(6, 5s));
+    const auto received = rx.received();
+    REQUIRE(received.size() == 2);
+    // Answer after 300 ms, then the shard was busy: the second batch waits the deadline.
+    const auto gap = received[1].at - received[0].at;
+    CHECK(gap >= 650ms);
+    CHECK(gap < 3s);
 }
 
 TEST_CASE("5xx answers are retried with doubling backoff until delivered")
