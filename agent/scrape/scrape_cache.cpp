@@ -75,14 +75,32 @@ std::string ScrapeCache::build_entry(storage::Appender& app, const LabelSet& tar
     return {};
 }
 
+ScrapeCache::Node* ScrapeCache::lookup(storage::Appender& app, const LabelSet& target, const SeriesOptions& options,
+                                      const AppendLimits& limits, AppendResult& result) {
+    const auto key = parser_.series();
+    if (const auto it = entries_.find(key); it != entries_.end()) return &*it;
+    CacheEntry fresh;
+    if (auto err = build_entry(app, target, options, limits, fresh); !err.empty()) {
+        result.error = std::move(err);
+        return nullptr;
+    }
+    if (!fresh.dropped) ++result.series_added;
+    return &*entries_.emplace(std::string(key), fresh).first;
+}
+
 AppendResult ScrapeCache::append(storage::Appender& app, std::string_view body, Format format,
                                  const LabelSet& target, const SeriesOptions& options, const AppendLimits& limits,
                                  std::int64_t timestamp_ms) {
     AppendResult result;
     ++attempt_;
     parser_.reset(body, format);
+    // Keys are only comparable within one format (the text format allows blanks OpenMetrics does not).
+    Node* predicted = format == last_format_ ? first_ : nullptr;
+    last_format_ = format;
+    Node* previous = nullptr;
+    std::size_t distinct = 0;  // cache entries this scrape has seen
     for (;;) {
-        const scrape::Entry kind = parser_.next();
+        const scrape::Entry kind = parser_.next(predicted != nullptr ? std::string_view(predicted->first) : "");
         if (kind == scrape::Entry::Eof) break;
         if (kind == scrape::Entry::Error) {
             result.error = parser_.error().to_string();
@@ -91,22 +109,15 @@ AppendResult ScrapeCache::append(storage::Appender& app, std::string_view body, 
         if (kind != scrape::Entry::Series) continue;
         ++result.total;
 
-        const auto key = parser_.series();
-        auto it = entries_.find(key);
-        if (it == entries_.end()) {
-            CacheEntry fresh;
-            fresh.last_seen = attempt_;
-            if (auto err = build_entry(app, target, options, limits, fresh); !err.empty()) {
-                result.error = std::move(err);
-                return result;
-            }
-            if (!fresh.dropped) ++result.series_added;
-            it = entries_.emplace(std::string(key), fresh).first;
-        } else {
-            if (it->second.last_seen == attempt_) continue;  // duplicate line: the first one counts
-            touch(it->second);
-        }
-        CacheEntry& entry = it->second;
+        Node* node = parser_.known_match() ? predicted : lookup(app, target, options, limits, result);
+        if (node == nullptr) return result;
+        (previous != nullptr ? previous->second.next : first_) = node;
+        previous = node;
+        predicted = node->second.next;
+        CacheEntry& entry = node->second;
+        if (entry.last_seen == attempt_) continue;  // duplicate line: the first one counts
+        touch(entry);
+        ++distinct;
         if (entry.dropped) continue;
         if (++result.added > limits.sample_limit && limits.sample_limit > 0) {
             result.error = "sample limit exceeded";
@@ -116,21 +127,30 @@ AppendResult ScrapeCache::append(storage::Appender& app, std::string_view body, 
         entry.explicit_timestamp = own.has_value();
         app.append(entry.ref, own.value_or(timestamp_ms), parser_.value());
     }
-    finish_success(app, timestamp_ms);
+    finish_success(app, timestamp_ms, distinct);
     return result;
 }
 
-void ScrapeCache::finish_success(storage::Appender& app, std::int64_t timestamp_ms) {
+void ScrapeCache::finish_success(storage::Appender& app, std::int64_t timestamp_ms, std::size_t seen) {
+    // The steady state: every cached series was in this scrape, so none went stale or is left to
+    // forget, and the walk over the whole cache (a cache miss per entry) is not needed.
+    if (seen != entries_.size()) mark_gone(app, timestamp_ms);
+    last_ok_ = attempt_;
+    has_last_ok_ = true;
+}
+
+void ScrapeCache::mark_gone(storage::Appender& app, std::int64_t timestamp_ms) {
     // Two raw lines can name one series (other label order, or metric relabelling merging them):
     // only a ref missing from this scrape altogether is stale.
     std::vector<storage::SeriesRef> gone;
-    for (auto it = entries_.begin(); it != entries_.end();) {
-        const CacheEntry& e = it->second;
+    bool erasing = false;
+    for (const auto& [key, e] : entries_) {
         const bool now = e.last_seen == attempt_;
         const bool before = in_last_ok(e);
         if (before && !now && !e.dropped && !e.explicit_timestamp) gone.push_back(e.ref);
-        it = now || before ? std::next(it) : entries_.erase(it);
+        erasing = erasing || !(now || before);
     }
+    if (erasing) forget_unseen();
     if (!gone.empty()) {
         std::unordered_set<storage::SeriesRef> present;
         for (const auto& [key, e] : entries_)
@@ -140,8 +160,16 @@ void ScrapeCache::finish_success(storage::Appender& app, std::int64_t timestamp_
         for (const auto ref : gone)
             if (!present.contains(ref)) app.append(ref, timestamp_ms, storage::stale_nan());
     }
-    last_ok_ = attempt_;
-    has_last_ok_ = true;
+}
+
+// Erases entries seen neither now nor in the last successful scrape. Predictions may point at
+// them, so all are dropped; the next scrape learns the order again (hashing each line once).
+void ScrapeCache::forget_unseen() {
+    for (auto& [key, e] : entries_) e.next = nullptr;
+    first_ = nullptr;
+    std::erase_if(entries_, [this](const Node& node) {
+        return node.second.last_seen != attempt_ && !in_last_ok(node.second);
+    });
 }
 
 void ScrapeCache::stale_all(storage::Appender& app, std::int64_t timestamp_ms) {
@@ -156,6 +184,7 @@ void ScrapeCache::stale_all(storage::Appender& app, std::int64_t timestamp_ms) {
 
 void ScrapeCache::clear() {
     entries_.clear();
+    first_ = nullptr;
     has_last_ok_ = false;
 }
 

@@ -67,7 +67,11 @@ private:
         bool explicit_timestamp = false;  // such series get no stale markers, as in Prometheus
         std::uint64_t last_seen = 0;      // attempt number
         std::uint64_t seen_before = 0;    // the attempt number before last_seen
+        // The entry of the series line that followed this one last time: the prediction for the
+        // next line, checked by comparing bytes, so an unchanged body needs no hashing at all.
+        std::pair<const std::string, CacheEntry>* next = nullptr;
     };
+    using Node = std::pair<const std::string, CacheEntry>;
     struct Hash {
         using is_transparent = void;
         std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
@@ -78,13 +82,23 @@ private:
     // Builds, relabels and registers the labels of the parser's current series.
     std::string build_entry(storage::Appender& app, const LabelSet& target, const SeriesOptions& options,
                             const AppendLimits& limits, CacheEntry& entry);
-    void finish_success(storage::Appender& app, std::int64_t timestamp_ms);
+    // The cache entry of the parser's current series (new ones built); null with `error` set when
+    // building failed.
+    Node* lookup(storage::Appender& app, const LabelSet& target, const SeriesOptions& options,
+                 const AppendLimits& limits, AppendResult& result);
+    void finish_success(storage::Appender& app, std::int64_t timestamp_ms, std::size_t seen);
+    // Stale markers for series of the last successful scrape missing from this one (an attempt
+    // before last_ok_ is updated); forgets series seen in neither.
+    void mark_gone(storage::Appender& app, std::int64_t timestamp_ms);
+    void forget_unseen();
 
     std::unordered_map<std::string, CacheEntry, Hash, std::equal_to<>> entries_;
     std::uint64_t attempt_ = 0;
     std::uint64_t last_ok_ = 0;
     bool has_last_ok_ = false;
     std::uint64_t labels_built_ = 0;
+    Node* first_ = nullptr;  // the first series line of the last scrape
+    Format last_format_ = Format::PrometheusText;
     TextParser parser_;
     LabelSet scratch_;
     storage::Labels storage_labels_;

@@ -33,6 +33,17 @@ milliseconds scrape_offset(std::uint64_t hash, milliseconds interval, std::chron
     return milliseconds(static_cast<std::int64_t>(next));
 }
 
+milliseconds prompt_delay(std::uint64_t hash, milliseconds interval) {
+    const auto window = std::max<std::int64_t>(std::min(interval, kPromptWindow).count(), 1);
+    return milliseconds(static_cast<std::int64_t>(hash % static_cast<std::uint64_t>(window)));
+}
+
+milliseconds phase_after_prompt(std::uint64_t hash, milliseconds interval, std::chrono::system_clock::time_point now) {
+    auto wait = scrape_offset(hash, interval, now);
+    if (wait < interval / 2) wait += interval;
+    return wait;
+}
+
 ScrapeLoop::ScrapeLoop(asio::any_io_executor executor, std::unique_ptr<storage::Appender> appender,
                        ScrapeTarget target, LoopOptions options, ReportHook hook)
     : executor_(executor),
@@ -43,8 +54,8 @@ ScrapeLoop::ScrapeLoop(asio::any_io_executor executor, std::unique_ptr<storage::
       hook_(std::move(hook)),
       target_(std::move(target)) {}
 
-void ScrapeLoop::start() {
-    asio::co_spawn(executor_, [self = shared_from_this()] { return self->run(); }, asio::detached);
+void ScrapeLoop::start(FirstScrape first) {
+    asio::co_spawn(executor_, [self = shared_from_this(), first] { return self->run(first); }, asio::detached);
 }
 
 void ScrapeLoop::stop() {
@@ -70,10 +81,23 @@ LoopStatus ScrapeLoop::status() const {
 std::uint64_t ScrapeLoop::labels_built() const { return cache_.labels_built(); }
 std::uint64_t ScrapeLoop::connections_opened() const { return scraper_.connections_opened(); }
 
-asio::awaitable<void> ScrapeLoop::run() {
-    const auto self = shared_from_this();  // the loop lives while its schedule runs
-    timer_.expires_after(scrape_offset(target_.hash(), target_.interval, std::chrono::system_clock::now()));
+asio::awaitable<void> ScrapeLoop::sleep(milliseconds duration) {
+    timer_.expires_after(duration);
     co_await timer_.async_wait(asio::as_tuple(asio::use_awaitable));
+}
+
+asio::awaitable<void> ScrapeLoop::run(FirstScrape first) {
+    const auto self = shared_from_this();  // the loop lives while its schedule runs
+    const auto hash = target_.hash();
+    if (first == FirstScrape::Prompt) {
+        co_await sleep(prompt_delay(hash, target_.interval));
+        if (stopped_) co_return;
+        co_await scrape_once();
+        if (stopped_) co_return;
+        co_await sleep(phase_after_prompt(hash, target_.interval, std::chrono::system_clock::now()));
+    } else {
+        co_await sleep(scrape_offset(hash, target_.interval, std::chrono::system_clock::now()));
+    }
     auto next = std::chrono::steady_clock::now();
     while (!stopped_) {
         co_await scrape_once();

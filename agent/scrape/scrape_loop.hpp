@@ -52,6 +52,25 @@ struct ScrapeReport {
 std::chrono::milliseconds scrape_offset(std::uint64_t hash, std::chrono::milliseconds interval,
                                         std::chrono::system_clock::time_point now);
 
+// How a loop's first scrape is timed.
+enum class FirstScrape {
+    // As Prometheus: wait the hash offset (up to a whole interval), so targets starting together
+    // spread over the interval.
+    Spread,
+    // Within kPromptWindow (still spread by the hash), then join the hash phase: a container that
+    // appears while the agent runs has its first sample in well under a second, not up to a whole
+    // interval later. A departure from Prometheus; the steady state is spread the same way.
+    Prompt,
+};
+inline constexpr std::chrono::milliseconds kPromptWindow{250};
+
+// The delay of a prompt first scrape: within min(interval, kPromptWindow).
+std::chrono::milliseconds prompt_delay(std::uint64_t hash, std::chrono::milliseconds interval);
+// After a prompt first scrape at `now`: the wait until the target's hash phase, at least half an
+// interval away, so the first two scrapes are never bunched together.
+std::chrono::milliseconds phase_after_prompt(std::uint64_t hash, std::chrono::milliseconds interval,
+                                             std::chrono::system_clock::time_point now);
+
 class ScrapeLoop : public std::enable_shared_from_this<ScrapeLoop> {
 public:
     using ReportHook = std::function<void(const ScrapeReport&)>;
@@ -59,8 +78,8 @@ public:
     ScrapeLoop(boost::asio::any_io_executor executor, std::unique_ptr<storage::Appender> appender,
                ScrapeTarget target, LoopOptions options, ReportHook hook = {});
 
-    // Schedules the scrapes: the first after scrape_offset(), then one per interval.
-    void start();
+    // Schedules the scrapes: the first as `first` says, then one per interval in the hash phase.
+    void start(FirstScrape first = FirstScrape::Spread);
     // Stops scraping and writes stale markers for every series of the last scrape; idempotent.
     void stop();
     // New labels or series options restart the series (old ones go stale, the cache is cleared);
@@ -76,7 +95,8 @@ public:
     std::uint64_t connections_opened() const;
 
 private:
-    boost::asio::awaitable<void> run();
+    boost::asio::awaitable<void> run(FirstScrape first);
+    boost::asio::awaitable<void> sleep(std::chrono::milliseconds duration);
     void do_stop();
     void do_update(ScrapeTarget target, LoopOptions options);
     void stale_report(std::int64_t timestamp_ms);

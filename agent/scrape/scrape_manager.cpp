@@ -10,6 +10,13 @@
 
 namespace autoscrape::scrape {
 
+namespace {
+
+// Up to this many new or changed groups in one discovery update get a prompt first scrape.
+constexpr std::size_t kPromptGroups = 8;
+
+}  // namespace
+
 ScrapeManager::ScrapeManager(boost::asio::io_context& io, const config::Config& config, AppenderFactory appenders,
                              prometheus::Registry& registry)
     : io_(io),
@@ -61,10 +68,14 @@ LoopOptions ScrapeManager::loop_options(const config::Config& config,
 }
 
 void ScrapeManager::apply(const discovery::DiscoveryUpdate& update) {
+    // A few containers started while we run are scraped at once; a burst (the initial sync, a big
+    // deployment) spreads over the interval as Prometheus spreads it.
+    const auto first = update.added.size() + update.changed.size() <= kPromptGroups ? FirstScrape::Prompt
+                                                                                    : FirstScrape::Spread;
     std::lock_guard lock(mutex_);
-    for (const auto& source : update.removed) sync_group(source, nullptr);
-    for (const auto& group : update.added) sync_group(group.source, &group);
-    for (const auto& group : update.changed) sync_group(group.source, &group);
+    for (const auto& source : update.removed) sync_group(source, nullptr, first);
+    for (const auto& group : update.added) sync_group(group.source, &group, first);
+    for (const auto& group : update.changed) sync_group(group.source, &group, first);
     update_gauges();
 }
 
@@ -80,7 +91,7 @@ void ScrapeManager::reload(const config::Config& config) {
     builder_ = std::move(builder);
     std::vector<discovery::TargetGroup> raws;
     for (const auto& [source, group] : groups_) raws.push_back(group.raw);
-    for (const auto& raw : raws) sync_group(raw.source, &raw);
+    for (const auto& raw : raws) sync_group(raw.source, &raw, FirstScrape::Spread);
     update_gauges();
 }
 
@@ -92,7 +103,7 @@ void ScrapeManager::stop() {
     update_gauges();
 }
 
-void ScrapeManager::sync_group(const std::string& source, const discovery::TargetGroup* group) {
+void ScrapeManager::sync_group(const std::string& source, const discovery::TargetGroup* group, FirstScrape first) {
     BuiltGroup built;
     if (group != nullptr) built = builder_->build(*group);
     std::vector<std::string> keys;
@@ -109,7 +120,7 @@ void ScrapeManager::sync_group(const std::string& source, const discovery::Targe
             };
             auto loop = std::make_shared<ScrapeLoop>(boost::asio::make_strand(io_), appenders_(), std::move(target),
                                                      options_, std::move(hook));
-            loop->start();
+            loop->start(first);
             loops_.emplace(key, std::move(loop));
         }
         keys.push_back(std::move(key));

@@ -82,7 +82,7 @@ private:
     };
 
     static LoopOptions loop_options(const config::Config& config, std::shared_ptr<const Relabeler> metric_relabel);
-    void sync_group(const std::string& source, const discovery::TargetGroup* group);
+    void sync_group(const std::string& source, const discovery::TargetGroup* group, FirstScrape first);
     void update_gauges();
 
     boost::asio::io_context& io_;

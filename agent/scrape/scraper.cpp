@@ -27,6 +27,9 @@ namespace {
 
 constexpr auto kTuple = asio::as_tuple(asio::use_awaitable);
 constexpr std::size_t kHeaderLimit = 64 << 10;
+// Beast reads at most the buffer's free capacity (at least 512 bytes): without room reserved, a
+// large body arrives in 512-byte reads, each a syscall and a timer update.
+constexpr std::size_t kReadChunk = 64 << 10;
 
 struct HostPort {
     std::string host;  // without brackets
@@ -157,6 +160,7 @@ struct Scraper::Impl {
                                          http::response_parser<http::string_body>& parser) {
         auto [wec, written] = co_await http::async_write(stream, request, kTuple);
         if (wec) co_return wec;
+        buffer.reserve(kReadChunk);
         auto [rec, read] = co_await http::async_read(stream, buffer, parser, kTuple);
         co_return rec;
     }

@@ -131,6 +131,18 @@ inline std::size_t TextParser::line_end(std::size_t pos) const {
     return nl == nullptr ? body_.size() : static_cast<std::size_t>(static_cast<const char*>(nl) - body_.data());
 }
 
+// The common value, a plain decimal followed by a blank or the line's end, read in one pass into
+// value_; returns `pos` unchanged when the value needs parse_float.
+inline std::size_t TextParser::plain_value_end(std::size_t pos) {
+    const char* const d = body_.data();
+    const char* const end = d + body_.size();
+    double value = 0;
+    const char* p = parse_plain_decimal(d + pos, end, value);
+    if (p == nullptr || (p < end && *p != ' ' && *p != '\t' && *p != '\n')) return pos;
+    value_ = value;
+    return static_cast<std::size_t>(p - d);
+}
+
 // Consumes the line break at `pos` (or accepts the end of a text 0.0.4 body) and starts the
 // next line.
 bool TextParser::end_line(std::size_t pos) {
@@ -146,12 +158,24 @@ bool TextParser::end_line(std::size_t pos) {
     return true;
 }
 
-Entry TextParser::next() {
+// `known` is a complete series text: a label block ends at its first unquoted '}', a bare name at
+// the first byte that is not a name character, so equal bytes up to there are the same series.
+bool TextParser::matches_known(std::size_t pos, std::string_view known) const {
+    if (body_.size() - pos < known.size() || std::memcmp(body_.data() + pos, known.data(), known.size()) != 0)
+        return false;
+    if (known.back() == '}') return true;
+    const std::size_t end = pos + known.size();
+    if (end < body_.size() && has(body_[end], kNameChar)) return false;
+    return !at(is_prom() ? skip_blanks(end) : end, '{');
+}
+
+Entry TextParser::next(std::string_view known) {
     if (finished_) return final_;
     name_ = series_ = text_ = {};
     labels_.clear();
     scratch_.clear();
     timestamp_.reset();
+    known_match_ = false;
     for (;;) {
         std::size_t pos = pos_;
         if (is_prom()) pos = skip_blanks(pos);
@@ -165,7 +189,14 @@ Entry TextParser::next() {
             continue;
         }
         pos_ = pos;
-        return body_[pos] == '#' ? parse_comment_line() : parse_series();
+        if (body_[pos] == '#') return parse_comment_line();
+        if (!known.empty() && matches_known(pos, known)) {
+            known_match_ = true;
+            series_ = body_.substr(pos, known.size());
+            if (known.back() != '}') name_ = series_;
+            return parse_series_tail(pos + known.size());
+        }
+        return parse_series();
     }
 }
 
@@ -277,10 +308,13 @@ Entry TextParser::parse_series_tail(std::size_t pos) {
         return fail_expected(pos, labelled ? "' ' before value" : "'{' or ' ' after metric name");
     }
     pos = value_start;
-    std::size_t end = token_end(pos);
-    if (end == pos) return fail_expected(pos, "value");
-    if (!parse_float(body_.substr(pos, end - pos), value_)) {
-        return fail(pos, fmt::format("invalid value \"{}\"", body_.substr(pos, end - pos)));
+    std::size_t end = plain_value_end(pos);
+    if (end == pos) {
+        end = token_end(pos);
+        if (end == pos) return fail_expected(pos, "value");
+        if (!parse_float(body_.substr(pos, end - pos), value_)) {
+            return fail(pos, fmt::format("invalid value \"{}\"", body_.substr(pos, end - pos)));
+        }
     }
     pos = end;
     if (is_prom()) {

@@ -52,7 +52,16 @@ public:
 
     // Advances to the next entry. Eof and Error are final: every later call returns them again.
     // Blank lines (text 0.0.4) and exemplars (OpenMetrics) produce no entry.
-    Entry next();
+    Entry next() { return next({}); }
+
+    // As next(), but when the next line is a series whose name and label block are exactly `known`
+    // (a series() this parser returned before, in the same format), only its value, timestamp and
+    // exemplar are parsed: known_match() is then true, series() is set, metric_name() is set only
+    // for a series without labels, and there are no labels. Same bytes parse the same way, so the
+    // labels need no second look: a scrape cache that predicts the next line (exporters keep their
+    // order) skips both label parsing and hashing.
+    Entry next(std::string_view known);
+    bool known_match() const { return known_match_; }
 
     // Series, Type, Help and Unit: the metric (family) name.
     std::string_view metric_name() const { return name_; }
@@ -90,7 +99,9 @@ private:
     std::size_t token_end(std::size_t pos) const;
     std::size_t name_end(std::size_t pos) const;
     std::size_t line_end(std::size_t pos) const;
+    std::size_t plain_value_end(std::size_t pos);
     bool end_line(std::size_t pos);
+    bool matches_known(std::size_t pos, std::string_view known) const;
 
     Entry parse_comment_line();
     Entry parse_prom_comment(std::size_t pos);
@@ -117,6 +128,7 @@ private:
     MetricType type_ = MetricType::Unknown;
     double value_ = 0;
     std::optional<std::int64_t> timestamp_;
+    bool known_match_ = false;
     std::vector<LabelSpan> labels_;
     std::string scratch_;
     ParseError error_;

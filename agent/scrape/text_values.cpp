@@ -38,6 +38,26 @@ bool underflows(std::string_view digits) {
 
 }  // namespace
 
+const char* parse_plain_decimal(const char* p, const char* end, double& out) {
+    static constexpr double kPow10[] = {1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15};
+    const char* const start = p;
+    std::uint64_t mantissa = 0;
+    while (p < end && static_cast<unsigned char>(*p - '0') < 10) mantissa = mantissa * 10 + static_cast<unsigned>(*p++ - '0');
+    std::ptrdiff_t digits = p - start;
+    std::ptrdiff_t fraction = 0;
+    if (p < end && *p == '.') {
+        const char* const after_point = ++p;
+        while (p < end && static_cast<unsigned char>(*p - '0') < 10) mantissa = mantissa * 10 + static_cast<unsigned>(*p++ - '0');
+        fraction = p - after_point;
+        digits += fraction;
+    }
+    // More than 15 digits may not fit a double exactly (and 20 would overflow the mantissa).
+    if (digits == 0 || digits > 15) return nullptr;
+    const auto value = static_cast<double>(mantissa);
+    out = fraction > 0 ? value / kPow10[fraction] : value;
+    return p;
+}
+
 bool parse_float(std::string_view text, double& out) {
     if (text.empty()) return false;
     bool negative = false;
@@ -47,6 +67,11 @@ bool parse_float(std::string_view text, double& out) {
         digits.remove_prefix(1);
     }
     if (digits.empty()) return false;
+    if (double plain = 0; parse_plain_decimal(digits.data(), digits.data() + digits.size(), plain) ==
+                          digits.data() + digits.size()) {
+        out = negative ? -plain : plain;
+        return true;
+    }
     if (iequals(digits, "inf") || iequals(digits, "infinity")) {
         out = negative ? -std::numeric_limits<double>::infinity()
                        : std::numeric_limits<double>::infinity();

@@ -13,6 +13,12 @@ namespace autoscrape::scrape {
 // underflow is zero. NaN comes back as the canonical kNormalNaN.
 bool parse_float(std::string_view text, double& out);
 
+// Clinger's fast path for the plain decimals nearly every sample is (digits, an optional point and
+// more digits, 15 digits at most): both the digits and the power of ten are exact doubles, so one
+// division rounds correctly. Returns where the number stopped, or null when [p, end) does not start
+// with such a number; whether it stopped at a valid end is the caller's business.
+const char* parse_plain_decimal(const char* p, const char* end, double& out);
+
 // A decimal int64 with an optional sign, as strconv.ParseInt; overflow is an error.
 bool parse_int64(std::string_view text, std::int64_t& out);
 

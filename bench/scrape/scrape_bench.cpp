@@ -4,7 +4,8 @@
 // labels. "append" runs ScrapeCache::append over it (parse, cache lookup, append to a counting
 // appender) and reports ns/sample; "scrape" runs a ScrapeLoop against a loopback server serving
 // the same body, keep-alive, a bounded number of times, and reports the scraping thread's CPU
-// seconds per million samples (HTTP, parse, cache, synthetic series). Times are thread CPU time,
+// seconds per million samples (HTTP, parse, cache, synthetic series); "gzip" is what inflating a
+// compressed body would add. Times are thread CPU time,
 // best of several rounds: on a shared machine wall time measures the neighbours.
 #include <algorithm>
 #include <cstdio>
@@ -16,6 +17,7 @@
 #include <boost/asio/io_context.hpp>
 #include <fmt/format.h>
 
+#include "agent/scrape/gzip.hpp"
 #include "agent/scrape/scrape_cache.hpp"
 #include "agent/scrape/scrape_loop.hpp"
 #include "scrape_fixtures.hpp"
@@ -84,6 +86,21 @@ int main() {
         }
         std::printf("append (parse + cache hit + append), %d series, %zu bytes: %.1f ns/sample, labels built %llu\n",
                     kSeries, body.size(), best * 1e9, static_cast<unsigned long long>(cache.labels_built()));
+    }
+
+    // What Accept-Encoding: gzip costs the scraper: inflating the same body, per sample.
+    {
+        const std::string compressed = testing::gzip(body);
+        double best = 1e9;
+        for (int round = 0; round < 5; ++round) {
+            const double t0 = thread_seconds();
+            for (int i = 0; i < 5; ++i) {
+                if (!decompress_gzip(compressed, 0).ok()) return 1;
+            }
+            best = std::min(best, (thread_seconds() - t0) / (5.0 * kSeries));
+        }
+        std::printf("gzip inflate of the same body (%zu bytes compressed): %.1f ns/sample\n", compressed.size(),
+                    best * 1e9);
     }
 
     // Full scrapes over loopback, keep-alive, warm cache.

@@ -313,6 +313,29 @@ TEST_CASE("A second scrape of an unchanged body builds no labels") {
     CHECK(h.last("scrape_series_added") == 0);
 }
 
+TEST_CASE("Lines that change order, appear and disappear still reach their own series") {
+    TestServer server;
+    Harness h(server.address());
+    const auto value_of = [&](const std::string& name) { return h.last(name); };
+    server.set_reply({.body = "a 1\nb 2\nc 3\n"});
+    h.scrape();
+    server.set_reply({.body = "c 30\n# HELP a x\na 10\nd 40\n"});  // reordered, b gone, d new
+    h.scrape();
+    CHECK(value_of("a") == 10);
+    CHECK(value_of("c") == 30);
+    CHECK(value_of("d") == 40);
+    CHECK(stale_bits(value_of("b")));
+    server.set_reply({.body = "a 100\nb 200\nc 300\nd 400\n"});
+    h.scrape();
+    h.scrape();  // learnt order, every line predicted
+    for (const auto& [name, value] : {std::pair{"a", 100.0}, {"b", 200.0}, {"c", 300.0}, {"d", 400.0}}) {
+        INFO(name);
+        CHECK(value_of(name) == value);
+        CHECK(h.rec->samples(name).back().ref == h.rec->samples(name).front().ref);
+    }
+    CHECK(h.loop->labels_built() == 4);  // b stays cached for one scrape after it went stale
+}
+
 TEST_CASE("Without honor_labels a scraped label that clashes with a target label becomes exported_") {
     TestServer server;
     server.set_reply({.body = "m{job=\"inner\"} 1\n"});
@@ -368,4 +391,37 @@ TEST_CASE("The scrape offset lies within the interval and depends on the target 
     CHECK(a >= 0ms);
     CHECK(a <= 15s);
     CHECK(b - a == 2'999ms);
+}
+
+TEST_CASE("A prompt first scrape lands within the prompt window, then the loop joins its hash phase") {
+    CHECK(prompt_delay(1'234'567, 15s) < kPromptWindow);
+    CHECK(prompt_delay(1'234'567, 100ms) < 100ms);
+    CHECK(prompt_delay(7, 0ms) == 0ms);
+    const auto now = std::chrono::system_clock::time_point(std::chrono::milliseconds(1'700'000'000'123));
+    for (const std::uint64_t hash : {0ULL, 1ULL, 4'000ULL, 7'700ULL, 14'999ULL, 123'456'789ULL}) {
+        const auto wait = phase_after_prompt(hash, 15s, now);
+        CHECK(wait >= 7500ms);
+        CHECK(wait <= 22500ms);
+        // The next scrape falls on the same point of the interval as scrape_offset() gives.
+        CHECK((wait - scrape_offset(hash, 15s, now)) % 15s == 0ms);
+    }
+}
+
+TEST_CASE("A loop started with a prompt first scrape scrapes well before its interval") {
+    TestServer server;
+    server.set_reply({.body = kBody});
+    auto rec = std::make_shared<Recorded>();
+    asio::io_context io;
+    auto target = make_target(server.address());
+    target.interval = 30s;
+    auto loop = std::make_shared<ScrapeLoop>(io.get_executor(), std::make_unique<RecordingAppender>(rec), target,
+                                             LoopOptions{});
+    const auto started = std::chrono::steady_clock::now();
+    loop->start(FirstScrape::Prompt);
+    while (rec->samples("up").empty() && std::chrono::steady_clock::now() - started < 5s) io.run_one_for(50ms);
+    REQUIRE(rec->samples("up").size() == 1);
+    CHECK(std::chrono::steady_clock::now() - started < 1s);
+    loop->stop();
+    io.run_for(200ms);
+    CHECK(stale_bits(rec->samples("up").back().value));
 }

@@ -87,6 +87,22 @@ TEST_CASE("The manager scrapes added targets, lists dropped ones and marks remov
     CHECK(manager.targets().size() == 1);
 }
 
+TEST_CASE("A target discovered while the agent runs is scraped within a second, whatever its interval") {
+    TestServer server;
+    server.set_reply({.body = "m 1\n"});
+    auto rec = std::make_shared<Recorded>();
+    prometheus::Registry registry;
+    Runner runner;
+    ScrapeManager manager(runner.io, {}, [rec] { return std::make_unique<RecordingAppender>(rec); }, registry);
+    auto group = group_for(server, "late", true);
+    group.targets[0].labels["__meta_docker_container_label_autoscrape_interval"] = "30s";
+    const auto added = std::chrono::steady_clock::now();
+    manager.apply({.added = {group}});
+    REQUIRE(wait_until([&] { return !rec->samples("m").empty(); }, 3s));
+    CHECK(std::chrono::steady_clock::now() - added < 1s);
+    manager.stop();
+}
+
 TEST_CASE("A changed target keeps its loop and its cache") {
     TestServer server;
     server.set_reply({.body = "m 1\n"});
