@@ -8,7 +8,12 @@
 # usage: bench/e2e/run.sh [N containers] [M series] [seconds measured] [agents...]
 #   agents: prometheus-agent vmagent autoscrape (default: all three)
 #   AUTOSCRAPE_BIN: the agent binary (default build/agent/autoscrape)
+#   RECEIVER: victoria-metrics (default) or prometheus. VictoriaMetrics makes new rows searchable only
+#     after its 1-2 s in-memory flush, so "first sample" there includes that; Prometheus' receiver
+#     answers queries from its head at once, which times the agent alone.
 # Bounded: warm-up 15 s + the measuring window + at most 60 s for the late container, per agent.
+# Cleans up only what it created (its containers, its network, its receiver): other test runs share
+# this dockerd.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
@@ -24,10 +29,19 @@ AUTOSCRAPE_BIN=${AUTOSCRAPE_BIN:-$ROOT/build/agent/autoscrape}
 source "$ROOT/tests/lib/services.sh"
 RUN_ID=bench$$
 WORK=$SERVICES_DIR
+NET=astest-$RUN_ID
+RECEIVER=${RECEIVER:-victoria-metrics}
 AGENT_PID=
 cleanup() {
   [ -n "$AGENT_PID" ] && kill "$AGENT_PID" 2>/dev/null && wait "$AGENT_PID" 2>/dev/null
-  services_cleanup
+  local ids
+  ids=$(docker_cli ps -aq --filter "label=autoscrape.bench=$RUN_ID")
+  [ -n "$ids" ] && docker_cli rm -f $ids >/dev/null 2>&1
+  docker_cli network rm "$NET" >/dev/null 2>&1
+  for pid in "${SERVICES_STARTED_PIDS[@]}"; do
+    kill "$pid" 2>/dev/null && { wait_pid_gone "$pid" || kill -9 "$pid" 2>/dev/null; }
+  done
+  return 0
 }
 trap cleanup EXIT
 
@@ -35,7 +49,19 @@ log() { printf '[e2e] %s\n' "$*" >&2; }
 
 ensure_dockerd
 ensure_busybox_image
-start_victoria_metrics
+case $RECEIVER in
+victoria-metrics)
+  start_victoria_metrics
+  RX_URL=$VM_URL
+  RX_ROWS_METRIC=vm_rows_inserted_total
+  ;;
+prometheus)
+  start_prometheus_receiver
+  RX_URL=$PROM_URL
+  RX_ROWS_METRIC=prometheus_tsdb_head_samples_appended_total
+  ;;
+*) log "RECEIVER must be victoria-metrics or prometheus"; exit 2 ;;
+esac
 
 # The exposition every container serves: M gauges, plain text 0.0.4.
 {
@@ -43,7 +69,6 @@ start_victoria_metrics
   for ((i = 0; i < M; i++)); do echo "bench_metric{series=\"$i\",path=\"/api/v1/items\",code=\"200\"} $i"; done
 } >"$WORK/metrics.txt"
 
-NET=astest-$RUN_ID
 docker_cli network create --label autoscrape.test=1 "$NET" >/dev/null
 start_container() {
   docker_cli run -d --name "$1" --network "$NET" --label autoscrape.test=1 --label "autoscrape.bench=$RUN_ID" \
@@ -53,9 +78,9 @@ start_container() {
 for ((c = 0; c < N; c++)); do start_container "astest-$RUN_ID-$c"; done
 log "$N containers × $M series on $NET"
 
-# Rows VictoriaMetrics inserted so far (all agents write only to it).
-vm_rows() {
-  curl -sf "$VM_URL/metrics" | awk '/^vm_rows_inserted_total/ {s += $2} END {printf "%.0f\n", s}'
+# Rows the receiver stored so far (all agents write only to it).
+rx_rows() {
+  curl -sf "$RX_URL/metrics" | awk -v m="$RX_ROWS_METRIC" '$1 ~ "^"m {s += $2} END {printf "%.0f\n", s}'
 }
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 hwm_kb() { awk '/VmHWM/ {print $2}' "/proc/$1/status"; }
@@ -76,7 +101,7 @@ start_agent() {
   case $agent in
   prometheus-agent)
     printf 'global:\n  scrape_interval: 1s\n  scrape_timeout: 1s\nscrape_configs:\n  - job_name: bench\n%s\nremote_write:\n  - url: %s/api/v1/write\n' \
-      "$DOCKER_SD" "$VM_URL" >"$dir/prometheus.yml"
+      "$DOCKER_SD" "$RX_URL" >"$dir/prometheus.yml"
     prometheus --enable-feature=agent --config.file="$dir/prometheus.yml" --storage.agent.path="$dir/data" \
       --web.listen-address=127.0.0.1:0 >"$dir/log" 2>&1 &
     ;;
@@ -85,13 +110,13 @@ start_agent() {
     printf 'global:\n  scrape_interval: 1s\n  scrape_timeout: 1s\nscrape_configs:\n  - job_name: bench\n%s\n' \
       "$DOCKER_SD" | grep -v refresh_interval >"$dir/scrape.yml"
     vmagent -promscrape.config="$dir/scrape.yml" -promscrape.dockerSDCheckInterval=5s \
-      -remoteWrite.url="$VM_URL/api/v1/write" \
+      -remoteWrite.url="$RX_URL/api/v1/write" \
       -remoteWrite.tmpDataPath="$dir/data" -httpListenAddr=127.0.0.1:0 >"$dir/log" 2>&1 &
     ;;
   autoscrape)
     [ -x "$AUTOSCRAPE_BIN" ] || { log "no $AUTOSCRAPE_BIN"; return 1; }
     printf 'global:\n  scrape_interval: 1s\n  scrape_timeout: 1s\ndocker:\n  networks: [%s]\nrelabel_configs:\n  - source_labels: [__meta_docker_container_name]\n    target_label: container\nremote_write:\n  - url: %s/api/v1/write\nwal:\n  dir: %s/wal\nweb:\n  listen_address: 127.0.0.1:0\n' \
-      "$NET" "$VM_URL" "$dir" >"$dir/autoscrape.yml"
+      "$NET" "$RX_URL" "$dir" >"$dir/autoscrape.yml"
     "$AUTOSCRAPE_BIN" run --config.file="$dir/autoscrape.yml" >"$dir/log" 2>&1 &
     ;;
   esac
@@ -106,9 +131,9 @@ for agent in "${AGENTS[@]}"; do
   if ! kill -0 "$AGENT_PID" 2>/dev/null; then
     log "$agent exited; log: $WORK/$agent/log"; RESULTS+=("$agent|exited"); AGENT_PID=; continue
   fi
-  rows0=$(vm_rows); cpu0=$(cpu_ticks "$AGENT_PID"); t0=$(date +%s.%N)
+  rows0=$(rx_rows); cpu0=$(cpu_ticks "$AGENT_PID"); t0=$(date +%s.%N)
   sleep "$SECONDS_MEASURED"
-  rows1=$(vm_rows); cpu1=$(cpu_ticks "$AGENT_PID"); t1=$(date +%s.%N)
+  rows1=$(rx_rows); cpu1=$(cpu_ticks "$AGENT_PID"); t1=$(date +%s.%N)
   hwm=$(hwm_kb "$AGENT_PID")
 
   # A new container: time from `docker run` returning to its first sample being queryable.
@@ -117,7 +142,7 @@ for agent in "${AGENTS[@]}"; do
   first=n/a
   start_container "$late" && ts=$(date +%s.%N) && first=timeout
   for _ in $( [ "$first" = timeout ] && seq 1 600); do
-    n=$(curl -sf "$VM_URL/api/v1/query" --data-urlencode "query=count(bench_metric{container=\"/$late\"})" |
+    n=$(curl -sf "$RX_URL/api/v1/query" --data-urlencode "query=count(bench_metric{container=\"/$late\"})" |
       sed -n 's/.*"value":\[[^,]*,"\([0-9]*\)".*/\1/p')
     if [ -n "$n" ] && [ "$n" -gt 0 ]; then first=$(echo "$(date +%s.%N) - $ts" | bc); break; fi
     sleep 0.1
@@ -135,7 +160,7 @@ for agent in "${AGENTS[@]}"; do
   log "$agent: $rate samples/s delivered, $cpu CPU-s, $per_m CPU-s per 1M samples, peak RSS $((hwm / 1024)) MiB, first sample after ${first}s"
 done
 
-echo "## $(date -u +%F) $(uname -m), $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo): $N containers × $M series, 1 s interval, ${SECONDS_MEASURED}s measured"
+echo "## $(date -u +%F) $(uname -m), $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo): $N containers × $M series, 1 s interval, ${SECONDS_MEASURED}s measured, receiver $RECEIVER, load average $(cut -d' ' -f1-3 /proc/loadavg)"
 echo
 echo "| agent | delivered samples/s | CPU-s | CPU-s per 1M samples | peak RSS MiB | container start → first sample (s) |"
 echo "|---|---|---|---|---|---|"
