@@ -1,7 +1,10 @@
 #include "agent/agent.hpp"
 
+#include <cstdlib>
 #include <filesystem>
 #include <thread>
+
+#include <boost/asio/strand.hpp>
 
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
@@ -15,6 +18,7 @@
 #include "agent/scrape/scrape_manager.hpp"
 #include "agent/scrape/targets_api.hpp"
 #include "discovery/docker_discovery.hpp"
+#include "probes/container_stats.hpp"
 #include "probes/probe_handler.hpp"
 #include "probes/probe_manager.hpp"
 #include "probes/probe_result.hpp"
@@ -54,9 +58,25 @@ struct Agent::Stages {
     std::unique_ptr<generate::OutputKeeper> generate;  // only with generate.output_dir
     std::unique_ptr<probes::ProbeManager> probes;
     std::unique_ptr<discovery::DockerDiscovery> discovery;
+    std::shared_ptr<probes::ContainerStats> stats;  // only with container_stats.enabled
 };
 
 namespace {
+
+// The container stats stage, with a Docker client of its own on its strand (for inspects).
+std::shared_ptr<probes::ContainerStats> start_container_stats(boost::asio::io_context& io, const config::Config& config,
+                                                              std::unique_ptr<storage::Appender> appender,
+                                                              prometheus::Registry& registry) {
+    auto host = discovery::resolve_docker_host(config.docker, [](const char* name) { return std::getenv(name); });
+    if (!host) throw std::runtime_error("container stats: " + host.error().message);
+    auto strand = boost::asio::make_strand(io);
+    auto client = std::make_shared<discovery::DockerClient>(strand, std::move(host.value()), config.docker.timeout);
+    auto stats = std::make_shared<probes::ContainerStats>(strand, config.container_stats,
+                                                          probes::docker_inspector(client), std::move(appender),
+                                                          registry, [client] { client->cancel(); });
+    stats->start();
+    return stats;
+}
 
 void log_discovery_update(const discovery::DiscoveryUpdate& update) {
     for (const auto& group : update.added) {
@@ -191,6 +211,9 @@ void Agent::apply(const config::Config& next) {
     if (next.generate.output_dir.empty() != config_.generate.output_dir.empty()) {
         spdlog::warn("turning generate.output_dir on or off takes effect at the next restart");
     }
+    if (next.container_stats != config_.container_stats) {
+        spdlog::warn("container_stats.* changes take effect at the next restart");
+    }
     if (next.log != config_.log) setup_logging(next.log);
     if (next.docker != config_.docker || next.profiles != config_.profiles ||
         next.probes.modules != config_.probes.modules) {
@@ -217,6 +240,9 @@ void Agent::start_stages() {
         io_, config_, [remote = stages_->remote.get()] { return remote->appender(); }, registry);
     stages_->probes = std::make_unique<probes::ProbeManager>(
         io_, config_, [remote = stages_->remote.get()] { return remote->appender(); }, registry);
+    if (config_.container_stats.enabled) {
+        stages_->stats = start_container_stats(io_, config_, stages_->remote->appender(), registry);
+    }
     stages_->remote->start();
     if (!config_.generate.output_dir.empty()) {
         stages_->generate = std::make_unique<generate::OutputKeeper>(config_, kGenerateDebounce);
@@ -230,6 +256,7 @@ void Agent::stop_stages() {
     if (stages_->scrape) stages_->scrape->stop();
     if (stages_->generate) stages_->generate->stop();
     if (stages_->probes) stages_->probes->stop();
+    if (stages_->stats) stages_->stats->stop();
 }
 
 void Agent::stop_remote_write() {
@@ -300,6 +327,7 @@ void Agent::restart_discovery(const config::DockerConfig& docker) {
         stages_->scrape->apply(removal);
         if (stages_->generate) stages_->generate->apply(removal);
         stages_->probes->apply(removal);
+        if (stages_->stats) stages_->stats->apply(removal);
     }
     // config_ is the config being applied (apply() sets it before this runs on the io_context).
     stages_->discovery = std::make_unique<discovery::DockerDiscovery>(io_, docker, *metrics_->registry(),
@@ -311,6 +339,11 @@ void Agent::restart_discovery(const config::DockerConfig& docker) {
     stages_->discovery->subscribe([probes = stages_->probes.get()](const discovery::DiscoveryUpdate& update) {
         probes->apply(update);
     });
+    if (stages_->stats) {
+        stages_->discovery->subscribe([stats = stages_->stats](const discovery::DiscoveryUpdate& update) {
+            stats->apply(update);
+        });
+    }
     if (stages_->generate) {
         stages_->discovery->subscribe([generate = stages_->generate.get()](const discovery::DiscoveryUpdate& update) {
             generate->apply(update);

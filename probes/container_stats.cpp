@@ -37,10 +37,12 @@ std::string label(const discovery::Target& t, const std::string& name) {
 }  // namespace
 
 ContainerStats::ContainerStats(asio::any_io_executor executor, config::ContainerStatsConfig config, Inspector inspect,
-                               std::unique_ptr<storage::Appender> appender, prometheus::Registry& registry)
+                               std::unique_ptr<storage::Appender> appender, prometheus::Registry& registry,
+                               std::function<void()> cancel_inspects)
     : executor_(executor),
       config_(std::move(config)),
       inspect_(std::move(inspect)),
+      cancel_inspects_(std::move(cancel_inspects)),
       app_(std::move(appender)),
       timer_(executor) {
     containers_gauge_ = &prometheus::BuildGauge()
@@ -78,6 +80,7 @@ void ContainerStats::do_stop() {
     if (stopped_) return;
     stopped_ = true;
     timer_.cancel();
+    if (cancel_inspects_) cancel_inspects_();
     const auto now = now_ms();
     for (auto& [id, c] : containers_) {
         if (c.series) c.series->append_stale(*app_, now);

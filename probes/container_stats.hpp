@@ -43,8 +43,11 @@ public:
     using Inspector =
         std::function<boost::asio::awaitable<discovery::Result<discovery::ContainerInspect>>(const std::string& id)>;
 
+    // `executor` must be a strand. `cancel_inspects` aborts inspects in flight at stop(), so that a
+    // hung dockerd does not hold the shutdown for its timeout.
     ContainerStats(boost::asio::any_io_executor executor, config::ContainerStatsConfig config, Inspector inspect,
-                   std::unique_ptr<storage::Appender> appender, prometheus::Registry& registry);
+                   std::unique_ptr<storage::Appender> appender, prometheus::Registry& registry,
+                   std::function<void()> cancel_inspects = {});
 
     void start();
     void apply(const discovery::DiscoveryUpdate& update);
@@ -82,6 +85,7 @@ private:
     boost::asio::any_io_executor executor_;
     config::ContainerStatsConfig config_;
     Inspector inspect_;
+    std::function<void()> cancel_inspects_;
     std::unique_ptr<storage::Appender> app_;
     boost::asio::steady_timer timer_;
     bool stopped_ = false;
