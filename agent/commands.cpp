@@ -5,6 +5,7 @@
 #include <boost/version.hpp>
 
 #include "agent/agent.hpp"
+#include "agent/discover_report.hpp"
 #include "agent/generate/generator.hpp"
 #include "agent/logging.hpp"
 #include "agent/self_metrics.hpp"
@@ -57,7 +58,20 @@ ExitCode discover(const CliOptions& options, std::ostream& out, std::ostream& er
     if (!config) return ExitCode::UsageError;
     setup_logging(config->log);
     const auto format = options.output == "json" ? discovery::OutputFormat::Json : discovery::OutputFormat::Table;
-    return discovery::run_discover_once(*config, out, format) == 0 ? ExitCode::Ok : ExitCode::RuntimeError;
+    std::vector<std::string> rejected;
+    const auto groups = discovery::discover_once(*config, rejected);
+    if (!groups) {
+        err << "autoscrape discover: " << groups.error().message << "\n";
+        return ExitCode::RuntimeError;
+    }
+    for (const auto& why : rejected) err << "autoscrape discover: leaving a container out: " << why << "\n";
+    try {
+        print_discovery(groups.value(), scrape::TargetBuilder(*config), out, format);
+    } catch (const std::invalid_argument& e) {
+        err << "autoscrape discover: " << source.describe() << ": " << e.what() << "\n";
+        return ExitCode::UsageError;
+    }
+    return ExitCode::Ok;
 }
 
 // One discovery sync, then the whole output set; nothing is replaced unless every file was written.

@@ -19,8 +19,8 @@ namespace autoscrape::testing {
 
 class DiscoveryHarness {
 public:
-    explicit DiscoveryHarness(config::DockerConfig config)
-        : work_(boost::asio::make_work_guard(io_)), discovery_(io_, config, registry_) {
+    explicit DiscoveryHarness(config::DockerConfig config, discovery::ServiceProfiles profiles = {})
+        : work_(boost::asio::make_work_guard(io_)), discovery_(io_, config, registry_, std::move(profiles)) {
         discovery_.subscribe([this](const discovery::DiscoveryUpdate&) { ++updates_; });
         discovery_.start();
         thread_ = std::thread([this] { io_.run(); });
