@@ -113,13 +113,15 @@ Described settle(const std::function<Described()>& fetch, const Described& expec
     return last;
 }
 
-// The active targets (scrapes and probes) of the agent's /api/v1/targets, described.
-Described scrape_targets(unsigned short agent_port) {
+// One list of the agent's /api/v1/targets (`activeTargets`: scrapes, `probeTargets`: probes), described.
+Described api_targets(unsigned short agent_port, const char* list) {
     const auto reply = testing::http_request("GET", "127.0.0.1", agent_port, "/api/v1/targets?state=active");
     if (reply.status != 200) return {"(targets API answered " + std::to_string(reply.status) + " " + reply.error + ")"};
     Described out;
     const auto doc = json::parse(reply.body);
-    for (const auto& t : doc.at("data").at("activeTargets").as_array()) {
+    const auto* targets = doc.at("data").as_object().if_contains(list);
+    if (targets == nullptr) return {std::string("(no ") + list + " in the targets API)"};
+    for (const auto& t : targets->as_array()) {
         const auto& labels = t.at("labels").as_object();
         const auto& target = t.as_object();
         out.insert(describe_target(text(target, "scrapePool"), text(labels, "job"), text(labels, "instance"),
@@ -169,6 +171,59 @@ Described vm_series(const HostPort& vm, const std::string& query, const std::vec
     return out;
 }
 
+// What the agent must list in /api/v1/targets: its scrape targets (pool = job) ...
+Described expected_scrape_targets(testing::SeedStack& stack) {
+    Described out;
+    for (const auto& t : kScraped) {
+        const auto instance = fmt::format("{}:{}", stack.ip(t.service), t.port);
+        const bool exporter = std::string(t.service) == "postgres-exporter";
+        out.insert(describe_target(t.job, t.job, instance, fmt::format("http://{}{}", instance, t.path), "up",
+                                   exporter ? "postgresql" : "", exporter ? stack.name("postgre") : ""));
+    }
+    return out;
+}
+
+// ... and its probe targets (pool = probe/<module>).
+Described expected_probe_targets(testing::SeedStack& stack) {
+    Described out;
+    for (const auto& p : kProbed) {
+        const auto instance = fmt::format("{}:{}", stack.ip(p.service), p.port);
+        out.insert(describe_target(fmt::format("probe/{}", p.module), p.job, instance, probe_url(p, instance), "up",
+                                   "", ""));
+    }
+    return out;
+}
+
+const std::vector<std::string> kProbeLabels{"job", "module", "container", "instance"};
+
+// What VictoriaMetrics must hold: probe_success 1 for each probe, with the contract's labels.
+Described expected_probe_series(testing::SeedStack& stack) {
+    Described out;
+    for (const auto& p : kProbed)
+        out.insert(describe_series({{"job", p.job},
+                                    {"module", p.module},
+                                    {"container", stack.name(p.service)},
+                                    {"instance", fmt::format("{}:{}", stack.ip(p.service), p.port)}},
+                                   "1"));
+    return out;
+}
+
+const std::vector<std::string> kPairingLabels{"job", "instance", "service", "exported_container"};
+
+// The exporter reached the PostgreSQL its DSN names (pg_up 1), and its samples carry the pairing.
+Described expected_pg_up(testing::SeedStack& stack) {
+    return {describe_series({{"job", "postgres_exporter"},
+                             {"instance", stack.ip("postgres-exporter") + ":9187"},
+                             {"service", "postgresql"},
+                             {"exported_container", stack.name("postgre")}},
+                            "1")};
+}
+
+void check_same(const char* what, const Described& expected, const Described& actual) {
+    INFO(what << " expected:" << join(expected) << "\nactual:" << join(actual));
+    CHECK(actual == expected);
+}
+
 }  // namespace
 
 TEST_CASE("With zero config the agent scrapes and probes every service of the seed stack as the profile table says") {
@@ -178,62 +233,36 @@ TEST_CASE("With zero config the agent scrapes and probes every service of the se
     const auto vm = parse_loopback_url(vm_url);
 
     testing::SeedStack stack;
-    Described expected_targets;
-    const std::string postgres_ip = stack.ip("postgre");
-    for (const auto& t : kScraped) {
-        const auto instance = fmt::format("{}:{}", stack.ip(t.service), t.port);
-        const bool exporter = std::string(t.service) == "postgres-exporter";
-        expected_targets.insert(describe_target(t.job, t.job, instance, fmt::format("http://{}{}", instance, t.path),
-                                                "up", exporter ? "postgresql" : "",
-                                                exporter ? stack.name("postgre") : ""));
-    }
-    Described expected_probes;
-    for (const auto& p : kProbed) {
-        const auto instance = fmt::format("{}:{}", stack.ip(p.service), p.port);
-        expected_probes.insert(describe_series(
-            {{"job", p.job}, {"module", p.module}, {"container", stack.name(p.service)}, {"instance", instance}}, "1"));
-        expected_targets.insert(describe_target(fmt::format("probe/{}", p.module), p.job, instance,
-                                                probe_url(p, instance), "up", "", ""));
-    }
+    const auto want_targets = expected_scrape_targets(stack);
+    const auto want_probe_targets = expected_probe_targets(stack);
+    const auto want_probes = expected_probe_series(stack);
+    const auto want_pg_up = expected_pg_up(stack);
 
     testing::SeedAgent agent(stack.network(), std::string(vm_url) + "/api/v1/write");
     {
         INFO("agent log:\n" << log_tail(agent.logs()));
         REQUIRE(agent.ready());
     }
-
-    const auto targets = settle([&] { return scrape_targets(agent.port()); }, expected_targets);
+    const auto targets = settle([&] { return api_targets(agent.port(), "activeTargets"); }, want_targets);
+    const auto probe_targets = settle([&] { return api_targets(agent.port(), "probeTargets"); }, want_probe_targets);
     const auto probes = settle(
         [&] {
-            return vm_series(vm, fmt::format("probe_success{{container=~\".*-{}\"}}", stack.suffix()),
-                             {"job", "module", "container", "instance"});
+            return vm_series(vm, fmt::format("probe_success{{container=~\".*-{}\"}}", stack.suffix()), kProbeLabels);
         },
-        expected_probes);
-    // The exporter reached the PostgreSQL that its DSN names, and its samples carry the pairing.
-    const Described expected_pg_up{describe_series({{"job", "postgres_exporter"},
-                                                    {"instance", stack.ip("postgres-exporter") + ":9187"},
-                                                    {"service", "postgresql"},
-                                                    {"exported_container", stack.name("postgre")}},
-                                                   "1")};
+        want_probes);
     const auto pg_up = settle(
         [&] {
             return vm_series(vm, fmt::format("pg_up{{exported_container=\"{}\"}}", stack.name("postgre")),
-                             {"job", "instance", "service", "exported_container"});
+                             kPairingLabels);
         },
-        expected_pg_up);
+        want_pg_up);
+
     INFO("agent log:\n" << log_tail(agent.logs()));
-    {
-        INFO("targets expected:" << join(expected_targets) << "\nactual:" << join(targets));
-        CHECK(targets == expected_targets);
-    }
+    check_same("scrape targets", want_targets, targets);
     // PostgreSQL is probed, never scraped: it has no metrics endpoint of its own.
-    for (const auto& t : targets) {
-        if (t.find("instance=" + postgres_ip + ":") != std::string::npos) CHECK(t.starts_with("pool=probe/postgres "));
-    }
-    {
-        INFO("probe_success in VictoriaMetrics expected:" << join(expected_probes) << "\nactual:" << join(probes));
-        CHECK(probes == expected_probes);
-    }
-    INFO("pg_up in VictoriaMetrics expected:" << join(expected_pg_up) << "\nactual:" << join(pg_up));
-    CHECK(pg_up == expected_pg_up);
+    const auto postgres_instance = "instance=" + stack.ip("postgre") + ":";
+    for (const auto& t : targets) CHECK(t.find(postgres_instance) == std::string::npos);
+    check_same("probe targets", want_probe_targets, probe_targets);
+    check_same("probe_success in VictoriaMetrics", want_probes, probes);
+    check_same("pg_up in VictoriaMetrics", want_pg_up, pg_up);
 }
