@@ -160,7 +160,7 @@ asio::awaitable<void> ContainerStats::inspect_due() {
             auto& c = it->second;
             c.inspect_due = false;
             if (!result) {
-                // Gone (discovery removes it soon) or dockerd busy: the next pass that needs it asks again.
+                // Gone (discovery removes it soon) or dockerd busy: the next pass asks again.
                 spdlog::debug("container stats: inspect of {} failed: {}", id.substr(0, 12), result.error().message);
                 inspect_errors_->Increment();
                 continue;
@@ -179,7 +179,10 @@ void ContainerStats::collect(std::int64_t now) {
     const auto started = std::chrono::steady_clock::now();
     ++pass_number_;
     for (auto& [id, c] : containers_) {
-        if (!c.inspected || c.pid <= 0) continue;
+        if (!c.inspected || c.pid <= 0) {
+            c.inspect_due = true;  // its inspect failed, or it was not running (restarting, paused)
+            continue;
+        }
         if (!sample(id, c, now)) {
             read_errors_->Increment();
             c.inspect_due = true;

@@ -200,6 +200,36 @@ TEST_CASE("A restarted container is inspected again and its new pid and restart 
     CHECK(f.last("autoscrape_container_restarts_total")->first == 1);
 }
 
+TEST_CASE("A container whose inspect failed is inspected again at the next pass") {
+    Fixture f;
+    f.host.write_cgroup(false, false, kId, CgroupValues{});
+    f.host.write_net_dev(4242, 1, 2);
+    f.stats->apply({{group_of(kId, "shop-web-1")}, {}, {}});  // the inspector does not know it yet
+    REQUIRE(f.wait_until([&] { return f.stats->passes() >= 2 && f.inspect_calls >= 2; }));
+    CHECK_FALSE(f.last("container_memory_usage_bytes").has_value());
+    f.set_inspect(4242, 0);
+    REQUIRE(f.wait_until([&] { return f.last("container_memory_usage_bytes").has_value(); }));
+}
+
+TEST_CASE("A container with a healthcheck is inspected again every few passes and its new health is used") {
+    Fixture f;
+    f.host.write_cgroup(true, true, kId, CgroupValues{});
+    f.host.write_net_dev(4242, 1, 2);
+    f.set_inspect(4242, 0, "starting");
+    f.stats->apply({{group_of(kId, "shop-web-1")}, {}, {}});
+    auto health = [&](const std::string& status) {
+        double value = -1;
+        for (const auto& s : f.rec->samples("autoscrape_container_health_status")) {
+            if (value_of(f.rec->labels_of(s.ref), "status") == status) value = s.value;
+        }
+        return value;
+    };
+    REQUIRE(f.wait_until([&] { return health("starting") == 1; }));
+    f.set_inspect(4242, 0, "unhealthy");
+    REQUIRE(f.wait_until([&] { return health("unhealthy") == 1; }));
+    CHECK(health("starting") == 0);
+}
+
 TEST_CASE("A container whose cgroup cannot be found is retried and sampled once it appears") {
     Fixture f;
     f.host.write_net_dev(4242, 1, 2);
