@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 #include <yaml-cpp/yaml.h>
 
+#include "agent/generate/file_sd.hpp"
 #include "config/alert_thresholds.hpp"
 
 namespace autoscrape::generate {
@@ -37,7 +38,7 @@ AlertRuleGroup target_rules(const config::Config& config) {
          "prometheus.io/path labels or the profile), and the scrape error on the Prometheus targets page."},
         {"ProbeFailing", probe_selector + " == 0", "2m", "critical",
          "{{ $labels.job }} probe {{ $labels.module }} of {{ $labels.instance }} is failing",
-         "The {{ $labels.module }} probe of {{ $labels.instance }} (container {{ $labels.container }}) has failed "
+         "The {{ $labels.module }} probe of {{ $labels.instance }} {{ with $labels.container }}(container {{ . }}) {{ end }}has failed "
          "for 2 minutes: the service does not answer as it should. Check the container's logs and health, and "
          "probe_duration_seconds / probe_http_status_code for how it fails."},
         {"TLSCertificateExpiring", "probe_ssl_earliest_cert_expiry - time() < " + days("tls_cert_expiry_days"), "10m",
@@ -66,7 +67,7 @@ AlertRuleGroup container_rules(const config::Config& config) {
         {"ContainerRestarting",
          "changes(container_start_time_seconds[15m]) > " + number(config::alert_threshold(g, "container_restarts")),
          "1m", "warning", "Container {{ $labels.container }} restarted {{ $value }} times in 15 minutes",
-         "Container {{ $labels.container }} (compose service {{ $labels.compose_service }}) keeps restarting. "
+         "Container {{ $labels.container }} {{ with $labels.compose_service }}(compose service {{ . }}) {{ end }}keeps restarting. "
          "Check `docker logs` of its previous runs, its exit code and OOM kills (`docker inspect` State), and its "
          "health check."},
         // A container without a memory limit reports 0 (cgroup v2 "max"); it cannot be near a limit.
@@ -79,7 +80,7 @@ AlertRuleGroup container_rules(const config::Config& config) {
          "raise the limit."},
         {"ContainerUnhealthy", "autoscrape_container_health_status{status=\"unhealthy\"} == 1", "2m", "warning",
          "Container {{ $labels.container }} fails its Docker health check",
-         "Docker has reported container {{ $labels.container }} (compose service {{ $labels.compose_service }}) as "
+         "Docker has reported container {{ $labels.container }} {{ with $labels.compose_service }}(compose service {{ . }}) {{ end }}as "
          "unhealthy for 2 minutes: its HEALTHCHECK command keeps failing. The State.Health section of `docker "
          "inspect` shows the check's last outputs."},
     }};
@@ -87,8 +88,9 @@ AlertRuleGroup container_rules(const config::Config& config) {
 
 AlertRuleGroup agent_rules(const config::Config& config) {
     const auto& g = config.generate;
+    const std::string agent_job = promql_string(std::string(kAgentJobName));
     return {"autoscrape-agent", {
-        {"AutoscrapeDown", "up{job=\"autoscrape\"} == 0", "2m", "critical",
+        {"AutoscrapeDown", "up{job=" + agent_job + "} == 0", "2m", "critical",
          "autoscrape agent {{ $labels.instance }} is down",
          "Prometheus cannot scrape the autoscrape agent at {{ $labels.instance }}: discovery, probes through its "
          "/probe and container stats stop with it. Check `systemctl status autoscrape` or the agent container and "

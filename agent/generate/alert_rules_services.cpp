@@ -42,7 +42,7 @@ AlertRule probe_down(const config::Config& config, const ProbedService& s) {
     return {s.alert, "probe_success{job=" + promql_string(job) + "} == 0", "2m", "critical",
             std::string(s.display) + " {{ $labels.instance }} is not answering its {{ $labels.module }} probe",
             std::string("The {{ $labels.module }} health probe of ") + s.display +
-                " at {{ $labels.instance }} (container {{ $labels.container }}) has failed for 2 minutes. " + s.check};
+                " at {{ $labels.instance }} {{ with $labels.container }}(container {{ . }}) {{ end }}has failed for 2 minutes. " + s.check};
 }
 
 std::vector<AlertRule> postgres_rules(const config::Config& config) {
@@ -59,9 +59,9 @@ std::vector<AlertRule> postgres_rules(const config::Config& config) {
     };
     return {
         {"PostgreSQLDown", "pg_up == 0", "1m", "critical",
-         "postgres_exporter {{ $labels.instance }} cannot reach PostgreSQL {{ $labels.service }}",
+         "postgres_exporter {{ $labels.instance }} cannot reach PostgreSQL",
          "postgres_exporter at {{ $labels.instance }} runs but its last connection to PostgreSQL "
-         "({{ $labels.exported_container }}) failed. Check that PostgreSQL runs, the exporter's "
+         "{{ with $labels.exported_container }}(container {{ . }}) {{ end }}failed. Check that PostgreSQL runs, the exporter's "
          "DATA_SOURCE_NAME (host, credentials, sslmode) and pg_hba.conf."},
         too_many("postgres_connections_ratio", "warning"),
         too_many("postgres_connections_critical_ratio", "critical"),

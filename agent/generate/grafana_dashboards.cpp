@@ -1,5 +1,6 @@
 // The overview dashboard: is everything up, what fails, what the containers use, how the agent is.
 #include "agent/generate/alert_rules.hpp"
+#include "agent/generate/file_sd.hpp"
 #include "agent/generate/grafana.hpp"
 #include "agent/generate/grafana_dashboard.hpp"
 
@@ -46,6 +47,7 @@ void container_panels(DashboardBuilder& d) {
 }
 
 void agent_panels(DashboardBuilder& d) {
+    const std::string agent = "{job=" + promql_string(std::string(kAgentJobName)) + "}";
     d.timeseries("Agent samples", "Samples the agent writes to its WAL and delivers to each remote-write endpoint.",
                  {{"sum by (instance) (rate(autoscrape_wal_samples_appended_total[$__rate_interval]))",
                    "{{instance}} written to WAL"},
@@ -72,9 +74,9 @@ void agent_panels(DashboardBuilder& d) {
     d.timeseries("Agent WAL size", "Bytes of WAL on disk; it is bounded by wal.max_size.",
                  {{"autoscrape_wal_size_bytes", "{{instance}}"}}, "bytes");
     d.timeseries("Agent CPU", "CPU cores the agent uses.",
-                 {{"rate(process_cpu_seconds_total{job=\"autoscrape\"}[$__rate_interval])", "{{instance}}"}}, "short");
+                 {{"rate(process_cpu_seconds_total" + agent + "[$__rate_interval])", "{{instance}}"}}, "short");
     d.timeseries("Agent memory", "Resident memory of the agent.",
-                 {{"process_resident_memory_bytes{job=\"autoscrape\"}", "{{instance}}"}}, "bytes");
+                 {{"process_resident_memory_bytes" + agent, "{{instance}}"}}, "bytes");
 }
 
 }  // namespace
