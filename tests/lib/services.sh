@@ -72,7 +72,7 @@ ensure_busybox_image() {
   cp /bin/busybox "$root/bin/busybox"
   local applet
   for applet in sh httpd sleep cat echo ls nc wget; do ln -s busybox "$root/bin/$applet"; done
-  tar -C "$root" -c . | docker_cli import -q - "$tag" >/dev/null
+  tar -C "$root" -c . | docker_cli import - "$tag" >/dev/null
   rm -rf "$root"
 }
 
