@@ -53,12 +53,22 @@ apt_mirror() {
   echo "${uri:-http://deb.debian.org/debian}"
 }
 
+# debootstrap mounts proc and sys (and may bind /dev) inside the rootfs and leaves them mounted
+# when it fails: unmount those first, and never let rm cross into another file system.
+remove_rootfs() {
+  local mnt
+  awk -v d="$BUILD_DIR/" 'index($2, d) == 1 {print $2}' /proc/mounts | sort -r | while read -r mnt; do
+    umount -l "$mnt" || true
+  done
+  rm -rf --one-file-system "$BUILD_DIR" "$BUILD_DIR.log"
+}
+
 build_seed_image() {
   command -v debootstrap >/dev/null || die "debootstrap is missing (./run deps installs it)"
   local dir start mirror
   dir=$(mktemp -d /var/tmp/autoscrape-seed-rootfs.XXXXXX)
   BUILD_DIR=$dir
-  trap 'rm -rf "$BUILD_DIR" "$BUILD_DIR.log"' EXIT
+  trap remove_rootfs EXIT
   mirror=$(apt_mirror)
   start=$(date +%s)
   seed_log "debootstrap bookworm from $mirror into $dir (takes minutes; cached afterwards)"
