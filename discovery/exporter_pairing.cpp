@@ -84,15 +84,6 @@ bool plausible_host(std::string_view host) {
                std::string_view::npos;
 }
 
-bool on_watched_network(const Container& c, const config::DockerConfig& docker, std::string_view ip = {}) {
-    for (const auto& [name, ep] : c.networks) {
-        for (const auto& entry : docker.networks) {
-            if (network_matches(entry, name, ep.network_id) && (ip.empty() || ep.ip_address == ip)) return true;
-        }
-    }
-    return false;
-}
-
 std::string_view name_of(const Container& c) {
     if (c.names.empty()) return {};
     std::string_view name = c.names.front();
@@ -154,28 +145,52 @@ bool needs_exporter_inspect(const Container& container, const config::Profile* p
            !container.labels.contains(std::string(kExporterForLabel));
 }
 
-const Container* resolve_exported(std::string_view host, const Container& exporter, const EngineState& state,
-                                  const config::DockerConfig& docker) {
-    if (host.empty()) return nullptr;
-    const std::string project = label_of(exporter, "com.docker.compose.project");
-    const Container* by_service = nullptr;
+bool names_exported(const Container& container, const EngineState& state) {
+    return state.exporter_hosts.contains(container.id) || container.labels.contains(std::string(kExporterForLabel));
+}
+
+ExportedIndex::ExportedIndex(const EngineState& state, const config::DockerConfig& docker) {
     for (const auto& [id, c] : state.containers) {
-        if (c.id == exporter.id || !on_watched_network(c, docker)) continue;
-        if (name_of(c) == host || on_watched_network(c, docker, host) ||
-            (host.size() >= kMinIdPrefix && c.id.starts_with(host))) {
-            return &c;
+        bool watched = false;
+        for (const auto& [name, ep] : c.networks) {
+            for (const auto& entry : docker.networks) {
+                if (!network_matches(entry, name, ep.network_id)) continue;
+                watched = true;
+                if (!ep.ip_address.empty()) by_ip_.emplace(ep.ip_address, &c);
+            }
         }
-        if (label_of(c, "com.docker.compose.service") == host &&
-            (by_service == nullptr || label_of(c, "com.docker.compose.project") == project)) {
-            by_service = &c;
+        if (!watched) continue;
+        if (const auto name = name_of(c); !name.empty()) by_name_.emplace(name, &c);
+        by_id_.emplace(c.id, &c);
+        if (auto service = label_of(c, "com.docker.compose.service"); !service.empty()) {
+            by_service_.emplace(std::move(service), &c);
         }
     }
-    return by_service;
+}
+
+const Container* ExportedIndex::resolve(std::string_view host, const Container& exporter) const {
+    if (host.empty()) return nullptr;
+    const Container* found = nullptr;
+    if (const auto it = by_name_.find(host); it != by_name_.end()) {
+        found = it->second;
+    } else if (const auto ip = by_ip_.find(host); ip != by_ip_.end()) {
+        found = ip->second;
+    } else if (const auto id = by_id_.lower_bound(host);
+               host.size() >= kMinIdPrefix && id != by_id_.end() && id->first.starts_with(host)) {
+        found = id->second;
+    } else {
+        const std::string project = label_of(exporter, "com.docker.compose.project");
+        const auto [first, last] = by_service_.equal_range(host);
+        for (auto it = first; it != last; ++it) {
+            if (it->second == &exporter) continue;
+            if (found == nullptr || label_of(*it->second, "com.docker.compose.project") == project) found = it->second;
+        }
+    }
+    return found == &exporter ? nullptr : found;
 }
 
 std::map<std::string, std::string> exporter_labels(const Container& exporter, const config::Profile* profile,
-                                                   const std::string& inspected_host, const EngineState& state,
-                                                   const config::DockerConfig& docker,
+                                                   const std::string& inspected_host, const ExportedIndex& exported,
                                                    const ServiceProfiles& profiles) {
     std::string host = label_of(exporter, std::string(kExporterForLabel));
     const bool by_label = !host.empty();
@@ -183,9 +198,9 @@ std::map<std::string, std::string> exporter_labels(const Container& exporter, co
     if (host.empty()) return {};
     std::string service;
     std::string container = host;
-    if (const Container* exported = resolve_exported(host, exporter, state, docker)) {
-        container = std::string(name_of(*exported));
-        const config::Profile* exported_profile = profiles.match(*exported);
+    if (const Container* target = exported.resolve(host, exporter)) {
+        container = std::string(name_of(*target));
+        const config::Profile* exported_profile = profiles.match(*target);
         service = exported_profile != nullptr ? exported_profile->job : container;
     } else if (!by_label) {
         const config::Profile* exported_profile = profiles.find(profile->exporter_for);

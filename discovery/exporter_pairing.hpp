@@ -35,19 +35,35 @@ std::string exporter_target_host(const std::vector<std::string>& env);
 // and no autoscrape.exporter-for label names the exported container already.
 bool needs_exporter_inspect(const Container& container, const config::Profile* profile);
 
-// The container `host` names among those on a watched network: by name, compose service (the
-// exporter's compose project first), IP on a watched network, or id (12+ hex characters).
-// nullptr when none.
-const Container* resolve_exported(std::string_view host, const Container& exporter, const EngineState& state,
-                                  const config::DockerConfig& docker);
+// True for a container that names the container it exports: an autoscrape.exporter-for label, or
+// an inspected host in state.exporter_hosts.
+bool names_exported(const Container& container, const EngineState& state);
+
+// The containers on watched networks under every name an exporter may use for them, built once per
+// update (O(containers)) so that pairing many exporters stays cheap. Points into `state`, which
+// must outlive it unchanged.
+class ExportedIndex {
+public:
+    ExportedIndex(const EngineState& state, const config::DockerConfig& docker);
+
+    // The container `host` names: by container name, IP on a watched network, id (12+ hex
+    // characters), else compose service (the exporter's compose project first). Never the
+    // exporter itself; nullptr when none.
+    const Container* resolve(std::string_view host, const Container& exporter) const;
+
+private:
+    std::map<std::string, const Container*, std::less<>> by_name_;
+    std::map<std::string, const Container*, std::less<>> by_ip_;
+    std::map<std::string, const Container*, std::less<>> by_id_;
+    std::multimap<std::string, const Container*, std::less<>> by_service_;
+};
 
 // __meta_autoscrape_exported_container and _exported_service for an exporter, empty when the
 // container is not one or its host is unknown. `inspected_host` is exporter_target_host() of its
 // environment (empty when not inspected). Unresolved hosts are kept as written; the service is
 // then the exported profile's job (exporter profiles) or the host (label).
 std::map<std::string, std::string> exporter_labels(const Container& exporter, const config::Profile* profile,
-                                                   const std::string& inspected_host, const EngineState& state,
-                                                   const config::DockerConfig& docker,
+                                                   const std::string& inspected_host, const ExportedIndex& exported,
                                                    const ServiceProfiles& profiles);
 
 }  // namespace autoscrape::discovery

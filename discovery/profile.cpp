@@ -164,7 +164,10 @@ const config::Profile* ServiceProfiles::match(const Container& container) const 
     const std::string repository = image_repository(container.image);
     const std::string path = image_path(container.image);
     for (const auto& c : profiles_) {
-        if (c.image && !re2::RE2::FullMatch(path, *c.image) && !re2::RE2::FullMatch(repository, *c.image)) continue;
+        if (c.image && !re2::RE2::FullMatch(path, *c.image) &&
+            (repository == path || !re2::RE2::FullMatch(repository, *c.image))) {
+            continue;
+        }
         const bool labels_match = std::all_of(c.labels.begin(), c.labels.end(), [&](const auto& entry) {
             const auto it = container.labels.find(entry.first);
             return it != container.labels.end() && re2::RE2::FullMatch(it->second, *entry.second);

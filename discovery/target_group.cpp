@@ -95,7 +95,8 @@ bool network_matches(std::string_view entry, std::string_view name, std::string_
 }
 
 TargetGroup build_target_group(const Container& c, const EngineState& state, const config::DockerConfig& config,
-                               const ServiceProfiles& profiles, std::vector<std::string>* warnings) {
+                               const ServiceProfiles& profiles, std::vector<std::string>* warnings,
+                               const ExportedIndex* exported) {
     TargetGroup group{c.id, {}};
     if (c.names.empty()) return group;  // docker_sd skips them too
     const auto chosen = watched_endpoint(effective_networks(c, state), config);
@@ -113,9 +114,15 @@ TargetGroup build_target_group(const Container& c, const EngineState& state, con
     std::vector<std::string> problems;
     const config::Profile* profile = profiles.match(c);
     common.merge(profile_labels(c, profile, profiles, problems));
-    const auto host = state.exporter_hosts.find(c.id);
-    common.merge(exporter_labels(c, profile, host == state.exporter_hosts.end() ? std::string() : host->second,
-                                 state, config, profiles));
+    if (names_exported(c, state)) {
+        const auto host = state.exporter_hosts.find(c.id);
+        const std::string inspected = host == state.exporter_hosts.end() ? std::string() : host->second;
+        if (exported != nullptr) {
+            common.merge(exporter_labels(c, profile, inspected, *exported, profiles));
+        } else {
+            common.merge(exporter_labels(c, profile, inspected, ExportedIndex(state, config), profiles));
+        }
+    }
     if (warnings != nullptr) {
         for (auto& why : problems) warnings->push_back("container " + c.names.front() + ": " + std::move(why));
     }

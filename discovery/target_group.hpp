@@ -47,10 +47,13 @@ std::string sanitize_label_name(std::string_view name);
 // least 12 characters (the short id the CLI prints).
 bool network_matches(std::string_view entry, std::string_view name, std::string_view id);
 
+class ExportedIndex;
+
 // The target group of one container; empty targets when it is on no watched network. Problems
-// with its autoscrape.* labels are appended to `warnings` when given.
+// with its autoscrape.* labels are appended to `warnings` when given. An exporter is paired through
+// `exported` (built from the same state and config), or through an index built for this call.
 TargetGroup build_target_group(const Container& container, const EngineState& state,
                                const config::DockerConfig& config, const ServiceProfiles& profiles = {},
-                               std::vector<std::string>* warnings = nullptr);
+                               std::vector<std::string>* warnings = nullptr, const ExportedIndex* exported = nullptr);
 
 }  // namespace autoscrape::discovery

@@ -1,6 +1,10 @@
 #include "discovery/target_set.hpp"
 
+#include "discovery/exporter_pairing.hpp"
+
 #include <spdlog/spdlog.h>
+
+#include <optional>
 
 namespace autoscrape::discovery {
 
@@ -43,15 +47,18 @@ DiscoveryUpdate TargetSet::update(const EngineState& state, const std::set<std::
     DiscoveryUpdate u;
     auto affected = with_dependents(state, ids);
     if (!affected.empty()) add_exporters(state, affected);
+    std::optional<ExportedIndex> exported;  // built at the first exporter, shared by the rest
     for (const auto& id : affected) {
         auto c = state.containers.find(id);
+        if (c != state.containers.end() && !exported && names_exported(c->second, state)) exported.emplace(state, config_);
         std::vector<std::string> warnings;
         TargetGroup fresh = c == state.containers.end()
                                 ? TargetGroup{id, {}}
-                                : build_target_group(c->second, state, config_, profiles_, &warnings);
+                                : build_target_group(c->second, state, config_, profiles_, &warnings,
+                                                     exported ? &*exported : nullptr);
         auto old = groups_.find(id);
-        const bool news = old == groups_.end() || !(old->second == fresh);
-        if (news && !fresh.targets.empty()) {
+        const bool added_or_changed = old == groups_.end() || !(old->second == fresh);
+        if (added_or_changed && !fresh.targets.empty()) {
             for (const auto& why : warnings) spdlog::warn("docker discovery: {}", why);
         }
         if (old == groups_.end()) {

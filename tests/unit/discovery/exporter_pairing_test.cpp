@@ -49,7 +49,7 @@ EngineState stack() {
 std::map<std::string, std::string> pairing(const EngineState& s, const std::string& id, const std::string& host) {
     const auto profiles = builtins();
     const Container& c = s.containers.at(id);
-    return exporter_labels(c, profiles.match(c), host, s, watching(), profiles);
+    return exporter_labels(c, profiles.match(c), host, ExportedIndex(s, watching()), profiles);
 }
 
 }  // namespace
@@ -118,17 +118,19 @@ TEST_CASE("Only exporter profiles without an exporter-for label need inspecting"
 TEST_CASE("The exporter's host resolves by container name, compose service, IP or id") {
     const auto s = stack();
     const auto& exporter = s.containers.at("bbbbbbbbbbbb2222");
+    const ExportedIndex index(s, watching());
     for (const std::string host : {"pg-main", "db", "172.20.0.2", "aaaaaaaaaaaa"}) {
         INFO(host);
-        const auto* found = resolve_exported(host, exporter, s, watching());
+        const auto* found = index.resolve(host, exporter);
         REQUIRE(found != nullptr);
         CHECK(found->id == "aaaaaaaaaaaa1111");
     }
-    CHECK(resolve_exported("aaaa", exporter, s, watching()) == nullptr);  // too short for an id
-    CHECK(resolve_exported("elsewhere", exporter, s, watching()) == nullptr);
+    CHECK(index.resolve("aaaa", exporter) == nullptr);  // too short for an id
+    CHECK(index.resolve("elsewhere", exporter) == nullptr);
+    CHECK(index.resolve("pg-exp", exporter) == nullptr);  // never the exporter itself
     auto unwatched = s;
     unwatched.containers.at("aaaaaaaaaaaa1111").networks = {{"other", Endpoint{"net2", "10.1.0.2"}}};
-    CHECK(resolve_exported("pg-main", exporter, unwatched, watching()) == nullptr);
+    CHECK(ExportedIndex(unwatched, watching()).resolve("pg-main", exporter) == nullptr);
 }
 
 TEST_CASE("A paired exporter names the exported container and its profile's job") {
@@ -167,6 +169,16 @@ TEST_CASE("An exported container without a profile is its own service") {
     CHECK(pairing(s, "eeeeeeeeeeee5555", "") ==
           std::map<std::string, std::string>{{"__meta_autoscrape_exported_container", "tool"},
                                              {"__meta_autoscrape_exported_service", "tool"}});
+}
+
+TEST_CASE("A compose service resolves to the exporter's own project first") {
+    auto s = stack();
+    s.containers.emplace("ffffffffffff6666", on_net("ffffffffffff6666", "other-db", "postgres", "172.20.0.7",
+                                                    {{"com.docker.compose.service", "db"},
+                                                     {"com.docker.compose.project", "zzz-other"}}));
+    const auto* found = ExportedIndex(s, watching()).resolve("db", s.containers.at("bbbbbbbbbbbb2222"));
+    REQUIRE(found != nullptr);
+    CHECK(found->id == "aaaaaaaaaaaa1111");
 }
 
 TEST_CASE("Target groups of exporters carry the pairing labels from the inspected host") {
