@@ -14,7 +14,8 @@ seed_run() {
 }
 
 # PostgreSQL 15 as the postgres user: a fresh cluster trusting the test network (no password
-# needed; the exporter's DSN still carries one, as the seed's does).
+# needed; the exporter's DSN still carries one, so that the pairing is tested on credentials that
+# it must drop).
 PG_SCRIPT='set -e
 bin=/usr/lib/postgresql/15/bin
 data=/var/lib/postgresql/seed
