@@ -231,6 +231,8 @@ struct GenerateConfig {
     std::optional<SlackReceiver> slack;
     std::optional<PagerDutyReceiver> pagerduty;
     std::map<std::string, double> alert_thresholds;  // overrides of the built-in thresholds
+    // Where Grafana reads the generated dashboards (DIR/grafana/dashboards mounted there).
+    std::string grafana_dashboards_path = "/var/lib/grafana/dashboards/autoscrape";
     bool operator==(const GenerateConfig&) const = default;
 };
 

@@ -164,6 +164,10 @@ GenerateConfig decode_generate(Reader& r, const YAML::Node& n) {
     prometheus.finish();
     check_url(prometheus, "url", g.prometheus_url);
     decode_alertmanager(r, m.get("alertmanager"), g);
+    Map grafana(r, m.get("grafana"), m.path("grafana"));
+    grafana.field("dashboards_path", g.grafana_dashboards_path);
+    grafana.finish();
+    if (!g.grafana_dashboards_path.starts_with('/')) report(grafana, "dashboards_path", "must be an absolute path");
     decode_alert_thresholds(m, g);
     m.finish();
     if (!g.agent_address.empty()) {

@@ -198,6 +198,9 @@ void put_generate(YAML::Emitter& e, const GenerateConfig& g) {
         e << YAML::EndMap;
     }
     e << YAML::EndMap;
+    e << YAML::Key << "grafana" << YAML::Value << YAML::BeginMap;
+    put(e, "dashboards_path", g.grafana_dashboards_path);
+    e << YAML::EndMap;
     e << YAML::Key << "alert_thresholds" << YAML::Value << YAML::BeginMap;
     for (const auto& [name, value] : g.alert_thresholds) e << YAML::Key << name << YAML::Value << number(value);
     e << YAML::EndMap << YAML::EndMap;

@@ -40,7 +40,8 @@
 //                      alertmanager: {url -> alertmanager_url,
 //                                     slack: {api_url | api_url_file, channel},
 //                                     pagerduty: {routing_key | routing_key_file}},
-//                      alert_thresholds: {<name>: <number>}
+//                      grafana: {dashboards_path -> grafana_dashboards_path (absolute)},
+//                      alert_thresholds: {<name>: <number>} (names: config/alert_thresholds.hpp)
 //   web:               listen_address (host:port), max_connections, max_header_bytes (size),
 //                      max_body_bytes (size), read_timeout
 //   log:               level (trace | debug | info | warn | error), format (logfmt | json)

@@ -27,7 +27,7 @@ std::string datasources_yaml(const config::Config& config) {
     return kHeader + std::string(out.c_str()) + "\n";
 }
 
-std::string dashboards_provider_yaml() {
+std::string dashboards_provider_yaml(const config::Config& config) {
     YAML::Emitter out;
     out << YAML::BeginMap << YAML::Key << "apiVersion" << YAML::Value << 1;
     out << YAML::Key << "providers" << YAML::Value << YAML::BeginSeq << YAML::BeginMap;
@@ -39,7 +39,7 @@ std::string dashboards_provider_yaml() {
     out << YAML::Key << "allowUiUpdates" << YAML::Value << false;
     out << YAML::Key << "updateIntervalSeconds" << YAML::Value << 30;
     out << YAML::Key << "options" << YAML::Value << YAML::BeginMap << YAML::Key << "path" << YAML::Value
-        << kGrafanaDashboardsPath << YAML::EndMap;
+        << config.generate.grafana_dashboards_path << YAML::EndMap;
     out << YAML::EndMap << YAML::EndSeq << YAML::EndMap;
     return kHeader + std::string(out.c_str()) + "\n";
 }
@@ -49,7 +49,7 @@ std::string dashboards_provider_yaml() {
 std::vector<GeneratedFile> grafana_provisioning(const config::Config& config) {
     std::vector<GeneratedFile> files{
         {"grafana/provisioning/datasources/autoscrape.yml", datasources_yaml(config)},
-        {"grafana/provisioning/dashboards/autoscrape.yml", dashboards_provider_yaml()},
+        {"grafana/provisioning/dashboards/autoscrape.yml", dashboards_provider_yaml(config)},
     };
     for (const auto& dashboard :
          {overview_dashboard(config), postgresql_dashboard(config), minio_dashboard(config), neo4j_dashboard(config),

@@ -3,7 +3,7 @@
 // probes, containers, the agent) and one per profile service. Paths, relative to the output dir:
 //   grafana/provisioning/datasources/autoscrape.yml   mount DIR/grafana/provisioning at /etc/grafana/provisioning
 //   grafana/provisioning/dashboards/autoscrape.yml
-//   grafana/dashboards/<uid>.json                     mount DIR/grafana/dashboards at kGrafanaDashboardsPath
+//   grafana/dashboards/<uid>.json                     mount DIR/grafana/dashboards at generate.grafana.dashboards_path
 #pragma once
 
 #include <vector>
@@ -14,9 +14,6 @@
 #include "config/config.hpp"
 
 namespace autoscrape::generate {
-
-// Where the dashboards provider tells Grafana to read the dashboard files.
-inline constexpr const char* kGrafanaDashboardsPath = "/var/lib/grafana/dashboards/autoscrape";
 
 std::vector<GeneratedFile> grafana_provisioning(const config::Config& config);
 

@@ -25,6 +25,13 @@ TEST_CASE("An alert threshold outside its bounds is an error naming them", "[ale
           "test.yaml:2:46: generate.alert_thresholds.container_memory_ratio: must be between 0.01 and 1, got 1.5");
 }
 
+TEST_CASE("generate.grafana.dashboards_path must be absolute", "[alert_thresholds]") {
+    CHECK(load_config_string("generate:\n  grafana: {dashboards_path: /srv/dash}\n", "test.yaml")
+              .generate.grafana_dashboards_path == "/srv/dash");
+    CHECK(errors_of("generate:\n  grafana: {dashboards_path: dash}\n") ==
+          "test.yaml:2:30: generate.grafana.dashboards_path: must be an absolute path");
+}
+
 TEST_CASE("alert_threshold refuses a name the table lacks", "[alert_thresholds]") {
     CHECK_THROWS_AS(alert_threshold(GenerateConfig{}, "nope"), std::invalid_argument);
 }

@@ -89,11 +89,14 @@ TEST_CASE("the datasource points at generate.prometheus_url under the uid the da
     CHECK(ds["jsonData"]["timeInterval"].as<std::string>() == "30s");
 }
 
-TEST_CASE("the dashboards provider reads files from the dashboards path") {
-    const YAML::Node doc = YAML::Load(files_by_path(config::Config{}).at("grafana/provisioning/dashboards/autoscrape.yml"));
+TEST_CASE("the dashboards provider reads files from generate.grafana.dashboards_path") {
+    config::Config c;
+    CHECK(c.generate.grafana_dashboards_path == "/var/lib/grafana/dashboards/autoscrape");
+    c.generate.grafana_dashboards_path = "/etc/grafana/dashboards/ours";
+    const YAML::Node doc = YAML::Load(files_by_path(c).at("grafana/provisioning/dashboards/autoscrape.yml"));
     const auto p = doc["providers"][0];
     CHECK(p["type"].as<std::string>() == "file");
-    CHECK(p["options"]["path"].as<std::string>() == generate::kGrafanaDashboardsPath);
+    CHECK(p["options"]["path"].as<std::string>() == "/etc/grafana/dashboards/ours");
 }
 
 TEST_CASE("every dashboard has Grafana's required fields, a description and unique panel ids") {
