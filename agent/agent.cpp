@@ -74,6 +74,7 @@ std::shared_ptr<probes::ContainerStats> start_container_stats(boost::asio::io_co
     auto stats = std::make_shared<probes::ContainerStats>(strand, config.container_stats,
                                                           probes::docker_inspector(client), std::move(appender),
                                                           registry, [client] { client->cancel(); });
+    stats->use_stats_api_fallback(probes::docker_stats_fetcher(client));
     stats->start();
     return stats;
 }

@@ -1,5 +1,7 @@
 #include "probes/container_stats.hpp"
 
+#include "probes/docker_stats.hpp"
+
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/post.hpp>
@@ -134,7 +136,9 @@ asio::awaitable<void> ContainerStats::run() {
         if (stopped_) break;
         const auto now = std::chrono::steady_clock::now();
         if (now >= next) {
-            collect(now_ms());
+            const auto timestamp = now_ms();
+            collect(timestamp);
+            co_await collect_via_api(timestamp);
             next += config_.interval;
             if (next <= now) next = now + config_.interval;  // a slow pass skips ticks, never bunches them
         }
@@ -198,18 +202,21 @@ void ContainerStats::collect(std::int64_t now) {
 bool ContainerStats::sample(const std::string& id, Tracked& c, std::int64_t now) {
     if (!c.cgroup) {
         auto found = find_container_cgroup(config_.cgroup_root, config_.proc_root, id, c.pid);
+        if (!found && fetch_stats_) {
+            if (!c.via_api) spdlog::warn("container stats: {}; using the Docker stats API for it", found.error().message);
+            c.via_api = true;
+            via_api_.push_back(id);
+            return true;
+        }
         if (!found) {
             if (!c.warned) spdlog::warn("container stats: {}", found.error().message);
             c.warned = true;
             return false;
         }
         c.cgroup = std::move(found.value());
+        c.via_api = false;
     }
-    ContainerIdentity identity{c.cgroup->path, c.name, c.image, c.compose_service, c.compose_project};
-    if (!c.series || c.series->identity() != identity) {
-        if (c.series) c.series->append_stale(*app_, now);
-        c.series = std::make_unique<ContainerSeries>(std::move(identity));
-    }
+    auto& series = series_for(c, c.cgroup->path, now);
     if (!read_cgroup_sample(*c.cgroup, cgroup_sample_, buffer_)) {
         c.cgroup.reset();
         return false;
@@ -218,8 +225,36 @@ bool ContainerStats::sample(const std::string& id, Tracked& c, std::int64_t now)
         !parse_net_dev(buffer_, interfaces_)) {
         return false;
     }
-    c.series->append_pass(*app_, now, cgroup_sample_, interfaces_, c.state, devices_);
+    series.append_pass(*app_, now, cgroup_sample_, interfaces_, c.state, devices_);
     return true;
+}
+
+ContainerSeries& ContainerStats::series_for(Tracked& c, const std::string& id_label, std::int64_t now) {
+    ContainerIdentity identity{id_label, c.name, c.image, c.compose_service, c.compose_project};
+    if (!c.series || c.series->identity() != identity) {
+        if (c.series) c.series->append_stale(*app_, now);
+        c.series = std::make_unique<ContainerSeries>(std::move(identity));
+    }
+    return *c.series;
+}
+
+asio::awaitable<void> ContainerStats::collect_via_api(std::int64_t now) {
+    const auto ids = std::exchange(via_api_, {});
+    for (const auto& id : ids) {
+        auto body = co_await fetch_stats_(id);
+        if (stopped_) co_return;
+        auto it = containers_.find(id);
+        if (it == containers_.end()) continue;  // removed meanwhile
+        auto& c = it->second;
+        if (!body || !parse_docker_stats(body.value(), cgroup_sample_, interfaces_)) {
+            read_errors_->Increment();
+            c.inspect_due = true;
+            continue;
+        }
+        // Without the cgroup its path is unknown; Docker's cgroupfs layout is the likely one.
+        series_for(c, "/docker/" + id, now).append_pass(*app_, now, cgroup_sample_, interfaces_, c.state, devices_);
+    }
+    if (!ids.empty()) app_->commit();
 }
 
 ContainerStats::Inspector docker_inspector(std::shared_ptr<discovery::DockerClient> client) {
@@ -231,6 +266,16 @@ ContainerStats::Inspector docker_inspector(std::shared_ptr<discovery::DockerClie
         auto body = co_await client->get("/containers/" + id + "/json", kMaxInspectBytes);
         if (!body) co_return body.error();
         co_return discovery::parse_container_inspect(body.value());
+    };
+}
+
+ContainerStats::StatsFetcher docker_stats_fetcher(std::shared_ptr<discovery::DockerClient> client) {
+    return [client](const std::string& id) -> asio::awaitable<discovery::Result<std::string>> {
+        if (client->api_version().empty()) {
+            auto version = co_await client->negotiate();
+            if (!version) co_return version.error();
+        }
+        co_return co_await client->get("/containers/" + id + "/stats?stream=false&one-shot=true", kMaxInspectBytes);
     };
 }
 

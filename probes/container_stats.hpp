@@ -42,12 +42,18 @@ class ContainerStats : public std::enable_shared_from_this<ContainerStats> {
 public:
     using Inspector =
         std::function<boost::asio::awaitable<discovery::Result<discovery::ContainerInspect>>(const std::string& id)>;
+    // The body of the Docker stats API for a container (see docker_stats.hpp).
+    using StatsFetcher = std::function<boost::asio::awaitable<discovery::Result<std::string>>(const std::string& id)>;
 
     // `executor` must be a strand. `cancel_inspects` aborts inspects in flight at stop(), so that a
     // hung dockerd does not hold the shutdown for its timeout.
     ContainerStats(boost::asio::any_io_executor executor, config::ContainerStatsConfig config, Inspector inspect,
                    std::unique_ptr<storage::Appender> appender, prometheus::Registry& registry,
                    std::function<void()> cancel_inspects = {});
+
+    // Containers whose cgroup cannot be found are sampled through `fetch` instead of being left
+    // out (with a warning). Call before start().
+    void use_stats_api_fallback(StatsFetcher fetch) { fetch_stats_ = std::move(fetch); }
 
     void start();
     void apply(const discovery::DiscoveryUpdate& update);
@@ -71,10 +77,13 @@ private:
         std::optional<CgroupLocation> cgroup;
         std::unique_ptr<ContainerSeries> series;
         bool warned = false;  // about a missing cgroup, once
+        bool via_api = false;  // no cgroup found: sampled through the Docker stats API
     };
 
     boost::asio::awaitable<void> run();
     boost::asio::awaitable<void> inspect_due();
+    boost::asio::awaitable<void> collect_via_api(std::int64_t now_ms);
+    ContainerSeries& series_for(Tracked& c, const std::string& id_label, std::int64_t now_ms);
     void on_update(const discovery::DiscoveryUpdate& update);
     void track(const discovery::TargetGroup& group);
     void forget(const std::string& id, std::int64_t now_ms);
@@ -85,6 +94,8 @@ private:
     boost::asio::any_io_executor executor_;
     config::ContainerStatsConfig config_;
     Inspector inspect_;
+    StatsFetcher fetch_stats_;
+    std::vector<std::string> via_api_;  // ids to sample through fetch_stats_ after this pass
     std::function<void()> cancel_inspects_;
     std::unique_ptr<storage::Appender> app_;
     boost::asio::steady_timer timer_;
@@ -107,5 +118,7 @@ private:
 // Inspects through `client`, negotiating its API version at the first call. The client must be
 // used on the stats stage's strand only.
 ContainerStats::Inspector docker_inspector(std::shared_ptr<discovery::DockerClient> client);
+// The same for the stats API (one-shot: no second sample for a CPU percentage nobody reads here).
+ContainerStats::StatsFetcher docker_stats_fetcher(std::shared_ptr<discovery::DockerClient> client);
 
 }  // namespace autoscrape::probes

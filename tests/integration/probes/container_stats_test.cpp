@@ -149,15 +149,18 @@ bool wait_until(Pred pred, std::chrono::milliseconds limit) {
 // The agent with container stats every second on `network`, remote-writing to VictoriaMetrics.
 class StatsAgent {
 public:
-    StatsAgent(const std::string& network, const std::string& vm_url) : dir_(testing::make_temp_dir()), port_(free_port()) {
+    // `cgroup_root` empty: the host's.
+    StatsAgent(const std::string& network, const std::string& vm_url, const std::string& cgroup_root = {})
+        : dir_(testing::make_temp_dir()), port_(free_port()) {
+        const auto root = cgroup_root.empty() ? std::string() : fmt::format("  cgroup_root: {}\n", cgroup_root);
         testing::write_file(dir_ + "/autoscrape.yml",
                             fmt::format("docker:\n  networks: [{}]\n"
                                         "web:\n  listen_address: 127.0.0.1:{}\n"
-                                        "container_stats:\n  interval: 1s\n"
+                                        "container_stats:\n  interval: 1s\n{}"
                                         "remote_write:\n  - url: {}/api/v1/write\n"
                                         "    queue_config:\n      batch_send_deadline: 500ms\n"
                                         "wal:\n  dir: {}/wal\n",
-                                        network, port_, vm_url, dir_));
+                                        network, port_, root, vm_url, dir_));
         process_ = std::make_unique<testing::ChildProcess>(
             std::vector<std::string>{testing::autoscrape_binary(), "run", "--config.file=" + dir_ + "/autoscrape.yml"});
         ready_ = testing::wait_for_status("127.0.0.1", port_, "/-/ready", 200, 60s);
@@ -258,4 +261,37 @@ TEST_CASE("The agent's container stats match the cgroup files of a CPU- and memo
     // A stale marker ends every series at once: VictoriaMetrics then answers nothing for it.
     CHECK(wait_until([&] { return vm.query("container_memory_usage_bytes" + selector).empty(); }, 30s));
     CHECK(vm.query("{__name__=~\"container_.*\",name=\"" + name + "\"}").empty());
+}
+
+TEST_CASE("Without a readable cgroup the agent samples the container through the Docker stats API") {
+    if (!testing::docker_available()) FAIL("dockerd is not reachable");
+    const char* vm_url = std::getenv("AUTOSCRAPE_TEST_VM_URL");
+    if (vm_url == nullptr || *vm_url == '\0') FAIL("AUTOSCRAPE_TEST_VM_URL is not set (tests/run_all.sh sets it)");
+    const Vm vm(parse_loopback_url(vm_url));
+
+    testing::ensure_busybox_image();
+    testing::DockerFixture docker;
+    const auto net = docker.create_network("statsapi");
+    const auto name = docker.unique("viaapi");
+    const auto id = docker.run_container(name, {"--network", net, "--shm-size", "64m"});
+    docker.docker({"exec", id, "busybox", "dd", "if=/dev/zero", "of=/dev/shm/fill", "bs=1048576", "count=32"});
+    const KernelView kernel(id);
+    REQUIRE_FALSE(kernel.memory_file.empty());
+
+    // An empty directory as the cgroup root: what an agent in a container without the mount sees.
+    const auto empty_root = testing::make_temp_dir();
+    {
+        StatsAgent agent(net, vm_url, empty_root);
+        INFO("agent log:\n" << agent.logs());
+        REQUIRE(agent.ready());
+        const std::string selector = fmt::format("{{name=\"{}\"}}", name);
+        REQUIRE(wait_until([&] { return vm.query("container_memory_usage_bytes" + selector).size() == 1; }, 60s));
+        const auto usage = vm.query("container_memory_usage_bytes" + selector);
+        CHECK(usage[0].second == Approx(kernel.memory()).epsilon(0.05));
+        CHECK(text(usage[0].first, "id") == "/docker/" + id);
+        CHECK(vm.query("container_cpu_usage_seconds_total" + selector).size() == 1);
+        CHECK(vm.query("container_network_receive_bytes_total" + selector).size() == 1);
+        CHECK(agent.logs().find("using the Docker stats API") != std::string::npos);
+    }
+    testing::remove_tree(empty_root);
 }

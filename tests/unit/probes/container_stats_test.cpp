@@ -53,7 +53,10 @@ struct Fixture {
     asio::executor_work_guard<asio::io_context::executor_type> guard{io.get_executor()};
     std::thread thread;
 
-    explicit Fixture(std::chrono::milliseconds interval = std::chrono::milliseconds(100)) {
+    std::string stats_json;  // the Docker stats API's answer, when the fixture falls back to it
+
+    explicit Fixture(bool api_fallback = false) {
+        const auto interval = std::chrono::milliseconds(100);
         host.write_partitions();
         config::ContainerStatsConfig config;
         config.interval = interval;
@@ -68,6 +71,13 @@ struct Fixture {
         };
         stats = std::make_shared<ContainerStats>(asio::make_strand(io), config, inspect,
                                                  std::make_unique<RecordingAppender>(rec), registry);
+        if (api_fallback) {
+            stats->use_stats_api_fallback([this](const std::string&) -> asio::awaitable<discovery::Result<std::string>> {
+                std::lock_guard lock(mutex);
+                if (stats_json.empty()) co_return discovery::Error{"no stats"};
+                co_return stats_json;
+            });
+        }
         stats->start();
         thread = std::thread([this] { io.run(); });
     }
@@ -239,6 +249,30 @@ TEST_CASE("A container whose cgroup cannot be found is retried and sampled once 
     CHECK_FALSE(f.last("container_memory_usage_bytes").has_value());
     f.host.write_cgroup(true, true, kId, CgroupValues{});
     REQUIRE(f.wait_until([&] { return f.last("container_memory_usage_bytes").has_value(); }));
+}
+
+TEST_CASE("A container without a readable cgroup is sampled through the Docker stats API when allowed") {
+    Fixture f(true);
+    f.host.write_net_dev(4242, 1, 2);
+    f.set_inspect(4242, 3);
+    {
+        std::lock_guard lock(f.mutex);
+        f.stats_json = R"({"cpu_stats":{"cpu_usage":{"total_usage":1500000000}},
+            "memory_stats":{"usage":1000,"stats":{"total_inactive_file":400,"hierarchical_memory_limit":8192}},
+            "networks":{"eth0":{"rx_bytes":55,"tx_bytes":66}}})";
+    }
+    f.stats->apply({{group_of(kId, "shop-web-1")}, {}, {}});
+    REQUIRE(f.wait_until([&] { return f.last("container_memory_working_set_bytes").has_value(); }));
+    auto [cpu, labels] = *f.last("container_cpu_usage_seconds_total");
+    CHECK(cpu == 1.5);
+    CHECK(value_of(labels, "id") == "/docker/" + kId);
+    CHECK(f.last("container_memory_working_set_bytes")->first == 600);
+    CHECK(f.last("container_spec_memory_limit_bytes")->first == 8192);
+    CHECK(f.last("container_network_transmit_bytes_total")->first == 66);
+    CHECK(f.last("autoscrape_container_restarts_total")->first == 3);
+    // Once the cgroup is readable, the files take over.
+    f.host.write_cgroup(false, false, kId, CgroupValues{});
+    REQUIRE(f.wait_until([&] { return f.last("container_cpu_usage_seconds_total")->first == Approx(2.5); }));
 }
 
 TEST_CASE("Stopping the stage writes stale markers for every container's series") {
