@@ -4,6 +4,7 @@
 // discovery not ready while it lasts, and recover once the engine answers correctly.
 #include "fake_engine.hpp"
 
+#include "config/builtin.hpp"
 #include "discovery/docker_discovery.hpp"
 
 #include <boost/asio/co_spawn.hpp>
@@ -57,7 +58,8 @@ asio::awaitable<Result<VersionInfo>> negotiate(DockerClient& c) { co_return co_a
 // DockerDiscovery on its own thread against the fake engine.
 class Running {
 public:
-    explicit Running(const std::string& url) : work_(asio::make_work_guard(io_)), discovery_(io_, config(url), registry_) {
+    explicit Running(const std::string& url, ServiceProfiles profiles = {})
+        : work_(asio::make_work_guard(io_)), discovery_(io_, config(url), registry_, std::move(profiles)) {
         discovery_.start();
         thread_ = std::thread([this] { io_.run(); });
     }
@@ -258,4 +260,21 @@ TEST_CASE("Discovery against a path that is not a socket stays not ready and cou
         CHECK(r.discovery().snapshot().empty());
     }
     std::filesystem::remove(templ);
+}
+
+TEST_CASE("An exporter whose inspect fails stays discovered, unpaired, and the failure is counted") {
+    test::FakeEngine engine;  // answers inspect with the container list: not an inspect object
+    engine.set_networks(test::network_list_json(kNet));
+    auto containers = test::container_list_json(kNet, 2);
+    containers.replace(containers.find("autoscrape-test/busybox:latest"), 30, "prometheuscommunity/postgres-exporter");
+    engine.set_containers(containers);
+    Running r(engine.url(), ServiceProfiles(autoscrape::config::builtin_profiles(), {}));
+    REQUIRE(r.wait([&] { return r.discovery().snapshot().size() == 2; }, 5s));
+    CHECK(r.counter(kApiErrors) >= 1);
+    for (const auto& g : r.discovery().snapshot()) {
+        const auto& labels = g.targets.at(0).labels;
+        const bool exporter = g.source == test::container_id(0);
+        CHECK(labels.at("__meta_autoscrape_profile") == (exporter ? "postgres_exporter" : ""));
+        CHECK_FALSE(labels.contains("__meta_autoscrape_exported_container"));
+    }
 }
