@@ -4,6 +4,8 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <tuple>
 #include <utility>
 
 namespace autoscrape::discovery {
@@ -145,6 +147,12 @@ Container read_container(Reader& r, const json::object& o) {
             c.ports.push_back({r.string(*po, "IP"), r.port(*po, "PrivatePort"), r.port(*po, "PublicPort"),
                                r.string(*po, "Type")});
         }
+        // The engine lists ports in map order, which changes between calls; sorted, an unchanged
+        // container compares equal and is not reported as changed on every re-list.
+        std::sort(c.ports.begin(), c.ports.end(), [](const PortBinding& a, const PortBinding& b) {
+            return std::tie(a.private_port, a.type, a.ip, a.public_port) <
+                   std::tie(b.private_port, b.type, b.ip, b.public_port);
+        });
     }
     if (const auto* ns = o.if_contains("NetworkSettings"); ns != nullptr && !ns->is_null()) {
         const auto* nso = r.object(*ns, "NetworkSettings");

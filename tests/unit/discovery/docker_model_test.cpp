@@ -32,6 +32,21 @@ TEST_CASE("A container's ports keep their published address and protocol") {
     CHECK(web.ports[1] == PortBinding{"", 9090, 0, "tcp"});
 }
 
+TEST_CASE("The same ports listed in another order parse into an equal container") {
+    // The engine's port order follows a Go map and changes between calls (seen with Neo4j's three ports).
+    const std::string one = R"([{"Id":"c1","Names":["/n"],"Image":"neo4j:5","State":"running","Ports":[
+        {"PrivatePort":7687,"Type":"tcp"},{"PrivatePort":7473,"Type":"tcp"},{"PrivatePort":7474,"Type":"tcp"}]}])";
+    const std::string two = R"([{"Id":"c1","Names":["/n"],"Image":"neo4j:5","State":"running","Ports":[
+        {"PrivatePort":7474,"Type":"tcp"},{"PrivatePort":7687,"Type":"tcp"},{"PrivatePort":7473,"Type":"tcp"}]}])";
+    auto a = parse_container_list(one);
+    auto b = parse_container_list(two);
+    REQUIRE(a.ok());
+    REQUIRE(b.ok());
+    CHECK(a.value() == b.value());
+    REQUIRE(a.value().at(0).ports.size() == 3);
+    CHECK(a.value().at(0).ports[0].private_port == 7473);
+}
+
 TEST_CASE("A container on two networks lists both endpoints with their ids and addresses") {
     auto r = parse_container_list(docker_data("containers.json"));
     REQUIRE(r.ok());
