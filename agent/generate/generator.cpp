@@ -8,6 +8,7 @@
 #include "agent/generate/alertmanager.hpp"
 #include "agent/generate/grafana.hpp"
 #include "agent/generate/prometheus_config.hpp"
+#include "agent/generate/prometheus_reload.hpp"
 
 namespace autoscrape::generate {
 
@@ -116,7 +117,14 @@ void OutputKeeper::write_once(const Generator& generator, const std::vector<disc
         const OutputResult result = write_output(dir, generator.render(groups));
         for (const auto& path : result.files.written) spdlog::info("generate: wrote {}/{}", dir, path);
         for (const auto& path : result.removed) spdlog::info("generate: removed {}/{} (its job is gone)", dir, path);
-        if (result.prometheus_changed() && on_changed_) on_changed_(generator.config());
+        if (!result.prometheus_changed()) return;
+        const auto& target = generator.config().generate;
+        if (target.reload_prometheus) {
+            const auto error = reload_prometheus(target.prometheus_url, kReloadTimeout);
+            if (error.empty()) spdlog::info("generate: {} reloaded its configuration", target.prometheus_url);
+            else spdlog::warn("generate: cannot reload {}: {}", target.prometheus_url, error);
+        }
+        if (on_changed_) on_changed_(generator.config());
     } catch (const std::exception& e) {
         spdlog::error("generate: keeping the previous files in {}: {}", dir, e.what());
     }

@@ -26,6 +26,8 @@
 namespace autoscrape::generate {
 
 inline constexpr std::string_view kPrometheusFile = "prometheus.yml";
+// For POST /-/reload when prometheus.yml changed (generate.prometheus.reload).
+inline constexpr std::chrono::seconds kReloadTimeout{10};
 
 class Generator {
 public:
@@ -58,7 +60,8 @@ OutputResult write_output(const std::filesystem::path& dir, const std::vector<Ge
 
 class OutputKeeper {
 public:
-    // Called on the writer thread after a write that changed prometheus.yml.
+    // Called on the writer thread after a write that changed prometheus.yml (and after the
+    // POST /-/reload that generate.prometheus.reload asks for).
     using PrometheusChanged = std::function<void(const config::Config&)>;
 
     // Validates `config` by rendering once (throws like Generator::render) and starts the writer

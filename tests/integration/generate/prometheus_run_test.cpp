@@ -163,18 +163,14 @@ TEST_CASE("A real Prometheus on the generated files scrapes every discovered tar
     ensure_busybox_image();
     DockerFixture docker;
     const auto net = docker.create_network("genprom");
-    const auto web_name = docker.unique("web");
-    const auto web = docker.run_container(web_name, {"--network", net, "--label", "prometheus.io/scrape=true",
-                                                     "--label", "prometheus.io/port=8080"});
-    serve(docker, web, 8080, "metrics", "# TYPE demo_value gauge\\ndemo_value 42\\n");
     const auto site_name = docker.unique("site");
     const auto site = docker.run_container(site_name, {"--network", net, "--label", "autoscrape.probe=http_2xx:80"});
     serve(docker, site, 80, "index.html", "ok\\n");
-    const auto web_ip = container_ip(docker, web, net);
     const auto site_ip = container_ip(docker, site, net);
 
     TempDir dir;
     const auto agent_port = free_loopback_port();
+    const auto prometheus_port = free_loopback_port();
     const auto alertmanager_port = free_loopback_port();  // nothing listens: alerts stay on loopback
     write_file(dir.file("autoscrape.yml"),
                fmt::format("global: {{scrape_interval: 2s, scrape_timeout: 1s}}\n"
@@ -182,28 +178,39 @@ TEST_CASE("A real Prometheus on the generated files scrapes every discovered tar
                            "probes: {{interval: 2s}}\n"
                            "web: {{listen_address: '127.0.0.1:{}'}}\n"
                            "wal: {{dir: '{}'}}\n"
-                           "generate: {{output_dir: '{}', alertmanager: {{url: 'http://127.0.0.1:{}'}}}}\n",
-                           net, agent_port, dir.file("wal"), dir.file("out"), alertmanager_port));
+                           "generate:\n"
+                           "  output_dir: '{}'\n"
+                           "  prometheus: {{url: 'http://127.0.0.1:{}', reload: true}}\n"
+                           "  alertmanager: {{url: 'http://127.0.0.1:{}'}}\n",
+                           net, agent_port, dir.file("wal"), dir.file("out"), prometheus_port, alertmanager_port));
     ChildProcess agent({autoscrape_binary(), "run", "--config.file=" + dir.file("autoscrape.yml")});
-    INFO("agent log:\n" << agent.err() << agent.out());
     REQUIRE(wait_for_status("127.0.0.1", agent_port, "/-/ready", 200, 30s));
+    const bool probes_written = eventually(
+        [&] { return slurp_or_empty(dir.file("out/file_sd/probes.json")).find(site_ip + ":80") != std::string::npos; },
+        30s);
+    INFO("agent log:\n" << agent.err());
+    REQUIRE(probes_written);
 
-    // The agent writes the target files once discovery has seen both containers.
+    ChildProcess prometheus({prometheus_bin, "--config.file=" + dir.file("out/prometheus.yml"),
+                             "--storage.tsdb.path=" + dir.file("tsdb"), "--web.enable-lifecycle",
+                             fmt::format("--web.listen-address=127.0.0.1:{}", prometheus_port)});
+    REQUIRE(wait_for_status("127.0.0.1", prometheus_port, "/-/ready", 200, 30s));
+
+    // A container started now brings a new job: the agent writes its file and prometheus.yml, then
+    // asks Prometheus to reload (generate.prometheus.reload).
+    const auto web_name = docker.unique("web");
+    const auto web = docker.run_container(web_name, {"--network", net, "--label", "prometheus.io/scrape=true",
+                                                     "--label", "prometheus.io/port=8080"});
+    serve(docker, web, 8080, "metrics", "# TYPE demo_value gauge\\ndemo_value 42\\n");
+    const auto web_ip = container_ip(docker, web, net);
     const auto web_file = dir.file("out/file_sd/" + web_name + ".json");
-    REQUIRE(eventually([&] { return slurp_or_empty(web_file).find(web_ip + ":8080") != std::string::npos &&
-                                    slurp_or_empty(dir.file("out/file_sd/probes.json")).find(site_ip + ":80") !=
-                                        std::string::npos; },
-                       30s));
+    const bool web_written =
+        eventually([&] { return slurp_or_empty(web_file).find(web_ip + ":8080") != std::string::npos; }, 30s);
+    INFO("agent log:\n" << agent.err());
+    REQUIRE(web_written);
     const auto check = run_tool("promtool", {"check", "config", dir.file("out/prometheus.yml")});
     INFO(describe(check));
     REQUIRE(check.exit_code == 0);
-
-    const auto prometheus_port = free_loopback_port();
-    ChildProcess prometheus({prometheus_bin, "--config.file=" + dir.file("out/prometheus.yml"),
-                             "--storage.tsdb.path=" + dir.file("tsdb"),
-                             fmt::format("--web.listen-address=127.0.0.1:{}", prometheus_port)});
-    INFO("prometheus log:\n" << prometheus.err());
-    REQUIRE(wait_for_status("127.0.0.1", prometheus_port, "/-/ready", 200, 30s));
 
     const std::map<std::string, std::string> expected{
         {"autoscrape 127.0.0.1:" + std::to_string(agent_port), "up"},
@@ -214,7 +221,7 @@ TEST_CASE("A real Prometheus on the generated files scrapes every discovered tar
     const bool all_up = eventually([&] { return (seen = prometheus_targets(prometheus_port)) == expected; }, 60s);
     std::string listing;
     for (const auto& [target, health] : seen) listing += target + " " + health + "\n";
-    INFO("Prometheus targets:\n" << listing);
+    INFO("Prometheus targets:\n" << listing << "agent log:\n" << agent.err() << "prometheus log:\n" << prometheus.err());
     CHECK(all_up);
     CHECK(seen == expected);
 
