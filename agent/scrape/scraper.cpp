@@ -187,7 +187,11 @@ asio::awaitable<ScrapeResponse> Scraper::scrape(const ScrapeRequest& req) {
     http::request<http::empty_body> request{http::verb::get, req.target, 11};
     request.set(http::field::host, req.address);
     request.set(http::field::accept, kAcceptHeader);
-    request.set(http::field::accept_encoding, "gzip");
+    // Prometheus asks for gzip; our targets are containers on this host, where the transfer is a
+    // memory copy and inflating costs the agent ~165 ns/sample (3x parsing it) and the exporter
+    // more to deflate. So, as Prometheus with enable_compression: false, we ask for identity; a
+    // server that compresses anyway is still decoded.
+    request.set(http::field::accept_encoding, "identity");
     request.set(http::field::user_agent, scrape_user_agent());
     request.set("X-Prometheus-Scrape-Timeout-Seconds", seconds_text(req.timeout));
     request.keep_alive(true);
