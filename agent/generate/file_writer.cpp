@@ -67,14 +67,15 @@ void write_all(int fd, std::string_view content, const fs::path& path) {
 }
 
 // Writes `content` to a new temp file beside `target` and fsyncs it; returns the temp's path.
-fs::path write_temp(const fs::path& target, std::string_view content) {
+fs::path write_temp(const fs::path& target, std::string_view content, bool holds_secret) {
     std::string name = (target.parent_path() / ("." + target.filename().string() + ".tmp.XXXXXX")).string();
     Fd fd(::mkostemp(name.data(), O_CLOEXEC));
     if (fd.get() < 0) fail("create a file in", target.parent_path(), errno);
     const fs::path temp(name);
     try {
-        // mkstemp creates 0600; the reader (Prometheus, Grafana) often runs as another user.
-        if (::fchmod(fd.get(), 0644) != 0) fail("set the mode of", temp, errno);
+        // mkstemp creates 0600; the reader (Prometheus, Grafana) often runs as another user, in
+        // the file's group at least when the file holds a secret.
+        if (::fchmod(fd.get(), holds_secret ? 0640 : 0644) != 0) fail("set the mode of", temp, errno);
         write_all(fd.get(), content, temp);
         if (::fsync(fd.get()) != 0) fail("fsync", temp, errno);
         if (::close(fd.release()) != 0) fail("close", temp, errno);
@@ -119,7 +120,7 @@ WriteResult write_files(const fs::path& dir, const std::vector<GeneratedFile>& f
                 continue;
             }
             make_dirs(target.parent_path());
-            staged.emplace_back(write_temp(target, file.content), target);
+            staged.emplace_back(write_temp(target, file.content, file.holds_secret), target);
             result.written.push_back(file.relative_path);
         }
         std::set<fs::path> dirs;

@@ -10,6 +10,8 @@ namespace autoscrape::generate {
 struct GeneratedFile {
     std::string relative_path;
     std::string content;
+    // The content carries a secret given inline in the agent's config: written 0640, not 0644.
+    bool holds_secret = false;
     bool operator==(const GeneratedFile&) const = default;
 };
 

@@ -22,7 +22,10 @@ std::vector<GeneratedFile> Generator::render(const std::vector<discovery::Target
     for (const auto& job : inventory.jobs) files.push_back({job.file, file_sd_json(job.targets)});
     if (config_.probes.enabled) files.push_back({std::string(kProbesFile), probes_json(inventory.probes, config_.global.scrape_timeout)});
     files.push_back({"rules/alert_rules.yml", alert_rules_yaml(config_)});
-    files.push_back({"alertmanager/alertmanager.yml", alertmanager_yaml(config_)});
+    const auto& am = config_.generate;
+    const bool inline_secret = (am.slack && am.slack->api_url.file().empty()) ||
+                               (am.pagerduty && am.pagerduty->routing_key.file().empty());
+    files.push_back({"alertmanager/alertmanager.yml", alertmanager_yaml(config_), inline_secret});
     for (auto& file : grafana_provisioning(config_)) files.push_back(std::move(file));
     files.push_back({std::string(kPrometheusFile), prometheus_yaml(config_, inventory.jobs)});
     return files;

@@ -57,6 +57,12 @@ TEST_CASE("write_files creates the files and their directories with mode 0644") 
     CHECK((stat_of(dir.path / "out/prometheus.yml").st_mode & 0777) == 0644);
 }
 
+TEST_CASE("a file that holds an inline secret is written 0640, not world-readable") {
+    TempDir dir;
+    write_files(dir.path, {{"alertmanager/alertmanager.yml", "api_url: https://hooks.example/x\n", true}});
+    CHECK((stat_of(dir.path / "alertmanager/alertmanager.yml").st_mode & 0777) == 0640);
+}
+
 TEST_CASE("write_files leaves a file with unchanged content alone: same inode, same mtime") {
     TempDir dir;
     write_files(dir.path, {{"prometheus.yml", "a: 1\n"}});
