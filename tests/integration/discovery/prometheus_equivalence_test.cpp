@@ -19,13 +19,9 @@ using namespace autoscrape;
 using namespace std::chrono_literals;
 using Labels = std::map<std::string, std::string>;
 
-namespace {
+using testing::free_port;
 
-unsigned short free_port() {
-    boost::asio::io_context io;
-    boost::asio::ip::tcp::acceptor a(io, {boost::asio::ip::make_address("127.0.0.1"), 0});
-    return a.local_endpoint().port();
-}
+namespace {
 
 // Only what docker_sd defines: our own __meta_autoscrape_* labels have no Prometheus counterpart.
 Labels docker_sd_labels(const Labels& all) {

@@ -25,35 +25,12 @@ using namespace autoscrape;
 using namespace std::chrono_literals;
 namespace json = boost::json;
 
+using testing::HostPort;
+using testing::parse_loopback_url;
+using testing::url_encode;
+using testing::free_port;
+
 namespace {
-
-struct HostPort {
-    std::string host;
-    unsigned short port = 0;
-};
-
-HostPort parse_loopback_url(const std::string& url) {
-    const auto start = url.find("://");
-    const auto rest = url.substr(start == std::string::npos ? 0 : start + 3);
-    const auto colon = rest.find(':');
-    REQUIRE(colon != std::string::npos);
-    return {rest.substr(0, colon), static_cast<unsigned short>(std::stoi(rest.substr(colon + 1)))};
-}
-
-std::string url_encode(const std::string& s) {
-    std::string out;
-    for (unsigned char c : s) {
-        if (std::isalnum(c) != 0 || c == '-' || c == '_' || c == '.' || c == '~') out += static_cast<char>(c);
-        else out += fmt::format("%{:02X}", c);
-    }
-    return out;
-}
-
-unsigned short free_port() {
-    boost::asio::io_context io;
-    boost::asio::ip::tcp::acceptor a(io, {boost::asio::ip::make_address("127.0.0.1"), 0});
-    return a.local_endpoint().port();
-}
 
 std::string slurp(const std::string& path) {
     std::ifstream in(path);

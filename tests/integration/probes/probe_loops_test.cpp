@@ -25,38 +25,15 @@ using namespace autoscrape;
 using namespace std::chrono_literals;
 namespace json = boost::json;
 
+using testing::HostPort;
+using testing::parse_loopback_url;
+using testing::url_encode;
+using testing::free_port;
+
 namespace {
 
-struct Endpoint {
-    std::string host;
-    unsigned short port = 0;
-};
-
-Endpoint parse_loopback_url(const std::string& url) {
-    const auto start = url.find("://");
-    const auto rest = url.substr(start == std::string::npos ? 0 : start + 3);
-    const auto colon = rest.find(':');
-    REQUIRE(colon != std::string::npos);
-    return {rest.substr(0, colon), static_cast<unsigned short>(std::stoi(rest.substr(colon + 1)))};
-}
-
-unsigned short free_port() {
-    boost::asio::io_context io;
-    boost::asio::ip::tcp::acceptor a(io, {boost::asio::ip::make_address("127.0.0.1"), 0});
-    return a.local_endpoint().port();
-}
-
-std::string url_encode(const std::string& s) {
-    std::string out;
-    for (unsigned char c : s) {
-        if (std::isalnum(c) != 0 || c == '-' || c == '_' || c == '.' || c == '~') out += static_cast<char>(c);
-        else out += fmt::format("%{:02X}", c);
-    }
-    return out;
-}
-
 // The one series VictoriaMetrics returns for `query` now, or nullopt (none, several, or an error).
-std::optional<json::object> query_one(const Endpoint& vm, const std::string& query) {
+std::optional<json::object> query_one(const HostPort& vm, const std::string& query) {
     const auto reply = testing::http_request("GET", vm.host, vm.port, "/api/v1/query?query=" + url_encode(query));
     if (reply.status != 200) return std::nullopt;
     const auto result = json::parse(reply.body).at("data").at("result").as_array();
@@ -64,7 +41,7 @@ std::optional<json::object> query_one(const Endpoint& vm, const std::string& que
     return result.at(0).as_object();
 }
 
-std::optional<json::object> wait_for_series(const Endpoint& vm, const std::string& query, const std::string& value) {
+std::optional<json::object> wait_for_series(const HostPort& vm, const std::string& query, const std::string& value) {
     const auto end = std::chrono::steady_clock::now() + 60s;
     while (std::chrono::steady_clock::now() < end) {
         if (auto series = query_one(vm, query); series && series->at("value").at(1).as_string() == value)

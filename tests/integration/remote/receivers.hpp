@@ -10,6 +10,7 @@
 #include <optional>
 #include <string>
 
+#include "tests/integration/support/http_get.hpp"
 #include "tests/integration/support/process.hpp"
 
 namespace autoscrape::testing {
@@ -51,8 +52,5 @@ private:
     std::string dir_;
     std::unique_ptr<ChildProcess> process_;
 };
-
-// A loopback port nobody listens on right now.
-unsigned short free_port();
 
 }  // namespace autoscrape::testing

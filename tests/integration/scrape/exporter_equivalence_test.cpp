@@ -24,13 +24,9 @@ using namespace std::chrono_literals;
 namespace json = boost::json;
 using SeriesSet = std::set<std::map<std::string, std::string>>;
 
-namespace {
+using testing::free_port;
 
-unsigned short free_port() {
-    boost::asio::io_context io;
-    boost::asio::ip::tcp::acceptor a(io, {boost::asio::ip::make_address("127.0.0.1"), 0});
-    return a.local_endpoint().port();
-}
+namespace {
 
 // Our series for `job`, from two scrapes of the exporter.
 SeriesSet scrape_with_us(const std::string& address, const std::string& job) {

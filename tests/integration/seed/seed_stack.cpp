@@ -40,12 +40,6 @@ void run_script(const std::vector<std::string>& args, std::chrono::milliseconds 
     }
 }
 
-unsigned short free_port() {
-    boost::asio::io_context io;
-    boost::asio::ip::tcp::acceptor a(io, {boost::asio::ip::make_address("127.0.0.1"), 0});
-    return a.local_endpoint().port();
-}
-
 }  // namespace
 
 SeedRunGuard::~SeedRunGuard() {

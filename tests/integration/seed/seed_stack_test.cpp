@@ -22,6 +22,10 @@ using namespace autoscrape;
 using namespace std::chrono_literals;
 namespace json = boost::json;
 
+using testing::HostPort;
+using testing::parse_loopback_url;
+using testing::url_encode;
+
 namespace {
 
 constexpr auto kSettleTimeout = 60s;
@@ -127,31 +131,6 @@ Described api_targets(unsigned short agent_port, const char* list) {
         out.insert(describe_target(text(target, "scrapePool"), text(labels, "job"), text(labels, "instance"),
                                    text(target, "scrapeUrl"), text(target, "health"), text(labels, "service"),
                                    text(labels, "exported_container")));
-    }
-    return out;
-}
-
-struct HostPort {
-    std::string host;
-    unsigned short port = 0;
-};
-
-HostPort parse_loopback_url(const std::string& url) {
-    const auto start = url.find("://");
-    const auto rest = url.substr(start == std::string::npos ? 0 : start + 3);
-    const auto colon = rest.find(':');
-    REQUIRE(colon != std::string::npos);
-    return {rest.substr(0, colon), static_cast<unsigned short>(std::stoi(rest.substr(colon + 1)))};
-}
-
-std::string url_encode(const std::string& s) {
-    std::string out;
-    for (unsigned char c : s) {
-        if (std::isalnum(c) != 0 || c == '-' || c == '_' || c == '.' || c == '~') {
-            out += static_cast<char>(c);
-        } else {
-            out += fmt::format("%{:02X}", c);
-        }
     }
     return out;
 }

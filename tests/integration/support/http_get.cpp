@@ -1,5 +1,6 @@
 #include "tests/integration/support/http_get.hpp"
 
+#include <stdexcept>
 #include <thread>
 
 #include <boost/asio/connect.hpp>
@@ -7,6 +8,7 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <fmt/format.h>
 
 namespace autoscrape::testing {
 
@@ -53,6 +55,29 @@ bool wait_for_status(const std::string& host, unsigned short port, const std::st
         std::this_thread::sleep_for(std::chrono::milliseconds(50));
     }
     return false;
+}
+
+HostPort parse_loopback_url(const std::string& url) {
+    const auto start = url.find("://");
+    const auto rest = url.substr(start == std::string::npos ? 0 : start + 3);
+    const auto colon = rest.find(':');
+    if (colon == std::string::npos) throw std::invalid_argument("no port in URL " + url);
+    return {rest.substr(0, colon), static_cast<unsigned short>(std::stoi(rest.substr(colon + 1)))};
+}
+
+std::string url_encode(const std::string& s) {
+    std::string out;
+    for (unsigned char c : s) {
+        if (std::isalnum(c) != 0 || c == '-' || c == '_' || c == '.' || c == '~') out += static_cast<char>(c);
+        else out += fmt::format("%{:02X}", c);
+    }
+    return out;
+}
+
+unsigned short free_port() {
+    boost::asio::io_context io;
+    boost::asio::ip::tcp::acceptor acceptor(io, {boost::asio::ip::make_address("127.0.0.1"), 0});
+    return acceptor.local_endpoint().port();
 }
 
 }  // namespace autoscrape::testing

@@ -21,4 +21,18 @@ HttpReply http_request(const std::string& method, const std::string& host, unsig
 bool wait_for_status(const std::string& host, unsigned short port, const std::string& target, int status,
                      std::chrono::milliseconds timeout);
 
+struct HostPort {
+    std::string host;
+    unsigned short port = 0;
+};
+
+// host and port of a loopback URL such as http://127.0.0.1:8428 (the receivers' env variables).
+HostPort parse_loopback_url(const std::string& url);
+
+// Percent-encodes everything but RFC 3986's unreserved characters (for query strings).
+std::string url_encode(const std::string& s);
+
+// A loopback port that was free a moment ago (bound, read, released).
+unsigned short free_port();
+
 }  // namespace autoscrape::testing
