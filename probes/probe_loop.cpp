@@ -64,10 +64,7 @@ asio::awaitable<void> ProbeLoop::run() {
     while (!stopped_) {
         co_await probe_once();
         if (stopped_) break;
-        const auto interval = target_.interval;
-        next += interval;
-        const auto now = std::chrono::steady_clock::now();
-        if (next <= now) next = now + interval - (now - next) % interval;  // skip missed ticks, keep the phase
+        next = scrape::next_tick(next, target_.interval, std::chrono::steady_clock::now());
         timer_.expires_at(next);
         co_await timer_.async_wait(asio::as_tuple(asio::use_awaitable));
     }

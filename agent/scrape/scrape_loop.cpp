@@ -33,6 +33,13 @@ milliseconds scrape_offset(std::uint64_t hash, milliseconds interval, std::chron
     return milliseconds(static_cast<std::int64_t>(next));
 }
 
+std::chrono::steady_clock::time_point next_tick(std::chrono::steady_clock::time_point previous,
+                                                milliseconds interval, std::chrono::steady_clock::time_point now) {
+    const auto next = previous + interval;
+    if (next > now) return next;
+    return now + interval - (now - next) % interval;
+}
+
 milliseconds prompt_delay(std::uint64_t hash, milliseconds interval) {
     const auto window = std::max<std::int64_t>(std::min(interval, kPromptWindow).count(), 1);
     return milliseconds(static_cast<std::int64_t>(hash % static_cast<std::uint64_t>(window)));
@@ -102,10 +109,7 @@ asio::awaitable<void> ScrapeLoop::run(FirstScrape first) {
     while (!stopped_) {
         co_await scrape_once();
         if (stopped_) break;
-        const auto interval = target_.interval;
-        next += interval;
-        const auto now = std::chrono::steady_clock::now();
-        if (next <= now) next = now + interval - (now - next) % interval;  // skip missed ticks, keep the phase
+        next = next_tick(next, target_.interval, std::chrono::steady_clock::now());
         timer_.expires_at(next);
         co_await timer_.async_wait(asio::as_tuple(asio::use_awaitable));
     }

@@ -52,6 +52,13 @@ struct ScrapeReport {
 std::chrono::milliseconds scrape_offset(std::uint64_t hash, std::chrono::milliseconds interval,
                                         std::chrono::system_clock::time_point now);
 
+// The tick after `previous`, one interval on; when the loop fell behind (a scrape or probe longer
+// than the interval), the first tick after `now` in the same phase: missed ticks are skipped, not
+// run back to back.
+std::chrono::steady_clock::time_point next_tick(std::chrono::steady_clock::time_point previous,
+                                                std::chrono::milliseconds interval,
+                                                std::chrono::steady_clock::time_point now);
+
 // How a loop's first scrape is timed.
 enum class FirstScrape {
     // As Prometheus: wait the hash offset (up to a whole interval), so targets starting together

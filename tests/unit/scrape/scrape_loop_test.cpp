@@ -393,6 +393,17 @@ TEST_CASE("The scrape offset lies within the interval and depends on the target 
     CHECK(b - a == 2'999ms);
 }
 
+TEST_CASE("The next tick is one interval on, and a loop that fell behind skips the missed ticks in phase") {
+    using std::chrono::milliseconds;
+    const auto t0 = std::chrono::steady_clock::time_point{} + std::chrono::hours(1);
+    const milliseconds interval{1000};
+    CHECK(next_tick(t0, interval, t0 + milliseconds(300)) == t0 + milliseconds(1000));
+    // Exactly on the next tick: that tick has come, so the one after it.
+    CHECK(next_tick(t0, interval, t0 + milliseconds(1000)) == t0 + milliseconds(2000));
+    // 3.4 intervals late: ticks 1..3 are skipped, the phase (t0 + k s) is kept.
+    CHECK(next_tick(t0, interval, t0 + milliseconds(3400)) == t0 + milliseconds(4000));
+}
+
 TEST_CASE("A prompt first scrape lands within the prompt window, then the loop joins its hash phase") {
     CHECK(prompt_delay(1'234'567, 15s) < kPromptWindow);
     CHECK(prompt_delay(1'234'567, 100ms) < 100ms);
