@@ -1,11 +1,10 @@
 #include "probes/probe_manager.hpp"
+#include "agent/scrape/loop_registry.hpp"
 
 #include <boost/asio/strand.hpp>
 #include <prometheus/counter.h>
 #include <prometheus/gauge.h>
 #include <prometheus/registry.h>
-
-#include <set>
 
 namespace autoscrape::probes {
 namespace {
@@ -95,16 +94,8 @@ void ProbeManager::sync_group(const std::string& source, const discovery::Target
             loops_.emplace(key, start_loop(std::move(target)));
         keys.push_back(std::move(key));
     }
-    if (const auto old = groups_.find(source); old != groups_.end()) {
-        const std::set<std::string> keep(keys.begin(), keys.end());
-        for (const auto& key : old->second.keys) {
-            if (keep.contains(key)) continue;
-            if (const auto it = loops_.find(key); it != loops_.end()) {
-                it->second->stop();
-                loops_.erase(it);
-            }
-        }
-    }
+    if (const auto old = groups_.find(source); old != groups_.end())
+        scrape::stop_loops_not_kept(loops_, old->second.keys, keys);
     if (group == nullptr)
         groups_.erase(source);
     else

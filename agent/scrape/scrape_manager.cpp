@@ -1,6 +1,5 @@
 #include "agent/scrape/scrape_manager.hpp"
-
-#include <set>
+#include "agent/scrape/loop_registry.hpp"
 
 #include <boost/asio/strand.hpp>
 #include <prometheus/counter.h>
@@ -125,16 +124,8 @@ void ScrapeManager::sync_group(const std::string& source, const discovery::Targe
         }
         keys.push_back(std::move(key));
     }
-    if (const auto old = groups_.find(source); old != groups_.end()) {
-        const std::set<std::string> keep(keys.begin(), keys.end());
-        for (const auto& key : old->second.keys) {
-            if (keep.contains(key)) continue;
-            if (const auto it = loops_.find(key); it != loops_.end()) {
-                it->second->stop();
-                loops_.erase(it);
-            }
-        }
-    }
+    if (const auto old = groups_.find(source); old != groups_.end())
+        stop_loops_not_kept(loops_, old->second.keys, keys);
     if (group == nullptr)
         groups_.erase(source);
     else
