@@ -8,29 +8,16 @@
 
 #include <sys/stat.h>
 
+#include "tests/unit/generate/temp_dir.hpp"
 #include "agent/generate/file_writer.hpp"
 
 using namespace autoscrape::generate;
 namespace fs = std::filesystem;
 
+using autoscrape::generate::testing::slurp;
+using autoscrape::generate::testing::TempDir;
+
 namespace {
-
-struct TempDir {
-    fs::path path;
-    TempDir() {
-        std::string name = (fs::temp_directory_path() / "genconfig-writer-XXXXXX").string();
-        REQUIRE(::mkdtemp(name.data()) != nullptr);
-        path = name;
-    }
-    ~TempDir() { fs::remove_all(path); }
-};
-
-std::string slurp(const fs::path& path) {
-    std::ifstream in(path);
-    std::stringstream s;
-    s << in.rdbuf();
-    return s.str();
-}
 
 struct stat stat_of(const fs::path& path) {
     struct stat st {};

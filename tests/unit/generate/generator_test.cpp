@@ -10,6 +10,7 @@
 #include <boost/json.hpp>
 #include <yaml-cpp/yaml.h>
 
+#include "tests/unit/generate/temp_dir.hpp"
 #include "agent/generate/generator.hpp"
 #include "config/loader.hpp"
 
@@ -18,24 +19,10 @@ using namespace autoscrape::generate;
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
 
+using autoscrape::generate::testing::slurp;
+using autoscrape::generate::testing::TempDir;
+
 namespace {
-
-struct TempDir {
-    fs::path path;
-    TempDir() {
-        std::string name = (fs::temp_directory_path() / "genconfig-gen-XXXXXX").string();
-        REQUIRE(::mkdtemp(name.data()) != nullptr);
-        path = name;
-    }
-    ~TempDir() { fs::remove_all(path); }
-};
-
-std::string slurp(const fs::path& path) {
-    std::ifstream in(path);
-    std::stringstream s;
-    s << in.rdbuf();
-    return s.str();
-}
 
 discovery::TargetGroup opted_in(const std::string& id, const std::string& ip, const std::string& job) {
     discovery::Target t;
