@@ -11,8 +11,6 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-// How long the reader sleeps when it has read everything committed so far.
-constexpr std::chrono::milliseconds kPollInterval{10};
 constexpr std::chrono::seconds kAckInterval{1};
 
 std::size_t shard_of(storage::SeriesRef ref, std::size_t shards)
@@ -71,7 +69,7 @@ void QueueManager::stop(Clock::time_point deadline)
             stop_requested_ = true;
         }
     }
-    stop_cv_.notify_all();
+    wal_.wake_readers();
     if (thread_.joinable()) {
         thread_.join();
     }
@@ -85,21 +83,15 @@ void QueueManager::run()
     auto last_ack = Clock::now();
     auto last_update = Clock::now();
     while (!stop_requested_) {
-        const auto now = Clock::now();
-        if (now - last_ack >= kAckInterval) {
-            acknowledge();
-            last_ack = now;
-        }
-        if (now - last_update >= shard_update_interval_) {
-            update_shards();
-            last_update = now;
-        }
+        const auto next_upkeep = run_upkeep(last_ack, last_update);
         const auto at = reader->position();  // segment 0: the reader has not opened one yet
         if (const auto first = wal_.first_segment(); at.segment != 0 && at.segment < first) {
             // The size/age limit deleted segments we had not read; their live series records moved
             // to the checkpoint, which a fresh reader reads first.
             reader.emplace(wal_, storage::WalPosition{first, 0});
         }
+        // Taken before reading, so a commit made after the reader found nothing still wakes it.
+        const auto commits = wal_.commits();
         if (!reader->next(record)) {
             if (queued_total_ != queued_at_catch_up_) {
                 queued_at_catch_up_ = queued_total_;
@@ -107,8 +99,7 @@ void QueueManager::run()
                     shard->input_caught_up();
                 }
             }
-            std::unique_lock lock(stop_mu_);
-            stop_cv_.wait_for(lock, kPollInterval, [this] { return stop_requested_.load(); });
+            wal_.wait_for_commit(commits, next_upkeep, stop_requested_);
             continue;
         }
         if (!handle(record, reader->position())) {
@@ -123,9 +114,23 @@ void QueueManager::run()
     acknowledge();
 }
 
+Clock::time_point QueueManager::run_upkeep(Clock::time_point& last_ack, Clock::time_point& last_update)
+{
+    const auto now = Clock::now();
+    if (now - last_ack >= kAckInterval) {
+        acknowledge();
+        last_ack = now;
+    }
+    if (now - last_update >= shard_update_interval_) {
+        update_shards();
+        last_update = now;
+    }
+    return std::min(last_ack + kAckInterval, last_update + shard_update_interval_);
+}
+
 void QueueManager::remember_series(const storage::SeriesEntry& entry)
 {
-    if (series_.contains(entry.ref)) {
+    if (series_.known(entry.ref)) {
         return;  // a ref's labels never change; this is a re-logged or checkpointed copy
     }
     scrape::LabelSet set;
@@ -138,15 +143,17 @@ void QueueManager::remember_series(const storage::SeriesEntry& entry)
         }
     }
     if (!relabeler_.apply(set)) {
-        series_.emplace(entry.ref, nullptr);
+        series_.drop(entry.ref);
         return;
     }
-    auto labels = std::make_unique<storage::Labels>();
+    storage::Labels labels;
+    labels.reserve(set.size());
     for (const auto& label : set) {
-        labels->emplace_back(label.name, label.value);
+        labels.emplace_back(label.name, label.value);
     }
-    storage::sort_labels(*labels);
-    series_.emplace(entry.ref, std::move(labels));
+    encoded_.clear();
+    encode_labels(labels, encoded_);
+    series_.keep(entry.ref, encoded_);
 }
 
 bool QueueManager::handle(const storage::WalRecord& record, storage::WalPosition end)
@@ -161,12 +168,12 @@ bool QueueManager::handle(const storage::WalRecord& record, storage::WalPosition
     kept_.clear();
     std::uint64_t dropped = 0;
     for (const auto& s : record.samples) {
-        const auto it = series_.find(s.ref);
-        if (it == series_.end() || !it->second) {
+        const auto labels = series_.find(s.ref);
+        if (!labels) {
             ++dropped;
             continue;
         }
-        kept_.push_back({it->second.get(), s.ref, s.timestamp_ms, s.value, 0});
+        kept_.push_back({*labels, s.ref, s.timestamp_ms, s.value, 0});
         highest_timestamp_ms_ = std::max(highest_timestamp_ms_, static_cast<double>(s.timestamp_ms));
     }
     if (dropped > 0) {

@@ -4,23 +4,23 @@
 // position once everything before it was delivered or refused. Endpoints are independent: each has
 // its own reader, shards, connections and position, so a slow backend never stalls another.
 //
-// Threads: one WAL reader (which also resizes the shard set and acknowledges), one per shard.
+// Threads: one WAL reader (which also resizes the shard set and acknowledges), one per shard. The
+// reader sleeps until the WAL commits a record (or its next acknowledge / reshard is due).
 // Shard count moves between min_shards and max_shards (see shard_count.hpp); a resize flushes the
 // old shards first, as Prometheus does, so no series is ever sent out of order.
 #pragma once
 
 #include <atomic>
 #include <chrono>
-#include <condition_variable>
 #include <memory>
 #include <mutex>
 #include <string>
 #include <thread>
-#include <unordered_map>
 #include <vector>
 
 #include "agent/remote/ack_tracker.hpp"
 #include "agent/remote/queue_metrics.hpp"
+#include "agent/remote/series_table.hpp"
 #include "agent/remote/shard.hpp"
 #include "agent/remote/shard_count.hpp"
 #include "agent/scrape/relabel.hpp"
@@ -57,6 +57,8 @@ public:
 
 private:
     void run();
+    std::chrono::steady_clock::time_point run_upkeep(std::chrono::steady_clock::time_point& last_ack,
+                                                     std::chrono::steady_clock::time_point& last_update);
     bool handle(const storage::WalRecord& record, storage::WalPosition end);
     void remember_series(const storage::SeriesEntry& entry);
     void set_shards(std::uint32_t count);
@@ -73,9 +75,8 @@ private:
     ShardContext ctx_;
     std::chrono::milliseconds shard_update_interval_{10'000};
 
-    // Labels as sent, by ref; nullptr when write_relabel_configs dropped the series. Entries are
-    // never moved, so shards can hold the pointers.
-    std::unordered_map<storage::SeriesRef, std::unique_ptr<const storage::Labels>> series_;
+    EncodedSeriesTable series_;  // labels as sent, by ref
+    std::string encoded_;        // remember_series' scratch buffer
     std::vector<std::unique_ptr<Shard>> shards_;
     std::vector<QueuedSample> kept_;
     std::vector<std::vector<QueuedSample>> per_shard_;  // kept_ split by shard, reused
@@ -89,7 +90,6 @@ private:
     std::int64_t last_send_nanos_ = 0;
 
     std::mutex stop_mu_;
-    std::condition_variable stop_cv_;
     std::atomic<bool> stop_requested_{false};
     std::thread thread_;
 };

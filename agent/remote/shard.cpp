@@ -45,6 +45,7 @@ std::size_t Shard::push(std::span<const QueuedSample> samples)
 {
     const std::size_t capacity = std::max<std::uint64_t>(ctx_.config.queue_config.capacity, 1);
     std::unique_lock lock(mu_);
+    const bool was_empty = queue_.empty();
     std::size_t queued = 0;
     for (const auto& sample : samples) {
         while (queue_.size() >= capacity && !closed_ && !ctx_.stopping) {
@@ -57,7 +58,9 @@ std::size_t Shard::push(std::span<const QueuedSample> samples)
         queue_.push_back(sample);
         ++queued;
     }
-    if (queue_.size() >= ctx_.config.queue_config.max_samples_per_send) {
+    // The sender sleeps on an empty queue, and while a batch fills up: wake it for its first
+    // sample and for a full batch, not for every push.
+    if ((was_empty && queued > 0) || queue_.size() >= ctx_.config.queue_config.max_samples_per_send) {
         not_empty_.notify_one();
     }
     return queued;
@@ -102,18 +105,16 @@ void Shard::run()
             // Idle: nothing arrived while the last batch was in flight, or nothing was sent yet
             // (samples may arrive before this thread first gets here).
             const bool idle = !sent_any || queue_.empty();
-            while (queue_.empty() && !closed_) {
-                not_empty_.wait_for(lock, ShardContext::kWaitSlice);
-            }
+            not_empty_.wait(lock, [this] { return !queue_.empty() || closed_; });
             if (queue_.empty()) {
                 return;  // closed and drained
             }
             // A batch goes out when full, batch_send_deadline after its first sample arrived, or,
             // on an idle shard, as soon as the reader has queued everything committed so far.
             const auto deadline = Clock::now() + ctx_.config.queue_config.batch_send_deadline;
-            while (queue_.size() < max_batch && !closed_ && Clock::now() < deadline && !(idle && caught_up_)) {
-                not_empty_.wait_until(lock, std::min(deadline, Clock::now() + ShardContext::kWaitSlice));
-            }
+            not_empty_.wait_until(lock, deadline, [&] {
+                return queue_.size() >= max_batch || closed_ || (idle && caught_up_);
+            });
             caught_up_ = false;
             const std::size_t n = std::min(queue_.size(), max_batch);
             batch_.assign(queue_.begin(), queue_.begin() + static_cast<std::ptrdiff_t>(n));
@@ -143,7 +144,7 @@ void Shard::encode_batch()
         for (; j < batch_.size() && batch_[j].ref == batch_[i].ref; ++j) {
             points_.push_back({batch_[j].timestamp_ms, batch_[j].value});
         }
-        encoder_.add_series(*batch_[i].labels, points_);
+        encoder_.add_series(batch_[i].labels, points_);
         i = j;
     }
 }

@@ -14,6 +14,7 @@
 #include <limits>
 #include <mutex>
 #include <span>
+#include <string_view>
 #include <thread>
 #include <vector>
 
@@ -28,7 +29,7 @@
 namespace autoscrape::remote {
 
 struct QueuedSample {
-    const storage::Labels* labels = nullptr;  // owned by the queue manager's series cache
+    std::string_view labels;  // encoded (encode_labels), owned by the queue manager's series table
     storage::SeriesRef ref = 0;
     std::int64_t timestamp_ms = 0;
     double value = 0;
@@ -36,7 +37,8 @@ struct QueuedSample {
 };
 
 // Shared by an endpoint's shards and its queue manager (which feeds the shard calculator and
-// stops them). Waits are sliced so a stop is seen within kWaitSlice without cross-notification.
+// stops them). An idle shard sleeps until samples, the reader's "caught up" or close() wake it;
+// only waits that a stop must cut short (a full queue, a retry backoff) are sliced by kWaitSlice.
 struct ShardContext {
     static constexpr std::chrono::milliseconds kWaitSlice{50};
 

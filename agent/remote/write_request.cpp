@@ -62,7 +62,9 @@ std::size_t sample_size(const Point& p)
     return 1 + 8 + 1 + varint_size(static_cast<std::uint64_t>(p.timestamp_ms));
 }
 
-bool canonical_less(const std::pair<std::string, std::string>* a, const std::pair<std::string, std::string>* b)
+using Label = std::pair<std::string, std::string>;
+
+bool canonical_less(const Label* a, const Label* b)
 {
     const bool a_name = a->first == kNameLabel;
     const bool b_name = b->first == kNameLabel;
@@ -74,47 +76,77 @@ bool canonical_less(const std::pair<std::string, std::string>* a, const std::pai
 
 }  // namespace
 
-void WriteRequestEncoder::clear()
+void encode_labels(const storage::Labels& labels, std::string& out)
 {
-    proto_.clear();
-    series_ = 0;
-}
-
-void WriteRequestEncoder::add_series(const storage::Labels& labels, std::span<const Point> samples)
-{
-    if (samples.empty()) {
-        return;
-    }
-    order_.clear();
+    thread_local std::vector<const Label*> order;
+    order.clear();
     for (const auto& l : labels) {
         if (!l.second.empty()) {
-            order_.push_back(&l);
+            order.push_back(&l);
         }
     }
-    if (!std::is_sorted(order_.begin(), order_.end(), canonical_less)) {
-        std::sort(order_.begin(), order_.end(), canonical_less);
+    if (!std::is_sorted(order.begin(), order.end(), canonical_less)) {
+        std::sort(order.begin(), order.end(), canonical_less);
     }
-
-    // Sizes first, so every length prefix is known before its message is written.
-    std::size_t body = 0;
-    for (const auto* l : order_) {
-        body += field_size(label_size(l->first, l->second));
+    std::size_t size = 0;
+    for (const auto* l : order) {
+        size += field_size(label_size(l->first, l->second));
     }
-    for (const auto& p : samples) {
-        body += field_size(sample_size(p));
-    }
-    const std::size_t start = proto_.size();
-    proto_.resize(start + field_size(body));
-
-    char* p = proto_.data() + start;
-    *p++ = kTimeseriesKey;
-    p = put_varint(p, body);
-    for (const auto* l : order_) {
+    const std::size_t start = out.size();
+    out.resize(start + size);
+    char* p = out.data() + start;
+    for (const auto* l : order) {
         *p++ = kLabelsKey;
         p = put_varint(p, label_size(l->first, l->second));
         p = put_bytes(p, kNameKey, l->first);
         p = put_bytes(p, kValueKey, l->second);
     }
+}
+
+void WriteRequestEncoder::clear()
+{
+    size_ = 0;
+    series_ = 0;
+}
+
+char* WriteRequestEncoder::extend(std::size_t n)
+{
+    if (size_ + n > capacity_) {
+        const std::size_t capacity = std::max({capacity_ * 2, size_ + n, std::size_t{4096}});
+        auto grown = std::make_unique_for_overwrite<char[]>(capacity);
+        if (size_ > 0) {
+            std::memcpy(grown.get(), proto_.get(), size_);
+        }
+        proto_ = std::move(grown);
+        capacity_ = capacity;
+    }
+    char* at = proto_.get() + size_;
+    size_ += n;
+    return at;
+}
+
+void WriteRequestEncoder::add_series(const storage::Labels& labels, std::span<const Point> samples)
+{
+    labels_.clear();
+    encode_labels(labels, labels_);
+    add_series(labels_, samples);
+}
+
+void WriteRequestEncoder::add_series(std::string_view encoded_labels, std::span<const Point> samples)
+{
+    if (samples.empty()) {
+        return;
+    }
+    // Sizes first, so every length prefix is known before its message is written.
+    std::size_t body = encoded_labels.size();
+    for (const auto& p : samples) {
+        body += field_size(sample_size(p));
+    }
+    char* p = extend(field_size(body));
+    *p++ = kTimeseriesKey;
+    p = put_varint(p, body);
+    std::memcpy(p, encoded_labels.data(), encoded_labels.size());
+    p += encoded_labels.size();
     for (const auto& s : samples) {
         *p++ = kSamplesKey;
         p = put_varint(p, sample_size(s));
@@ -129,12 +161,12 @@ void WriteRequestEncoder::add_series(const storage::Labels& labels, std::span<co
 
 std::string_view WriteRequestEncoder::compress()
 {
-    const std::size_t max = snappy::MaxCompressedLength(proto_.size());
+    const std::size_t max = snappy::MaxCompressedLength(size_);
     if (compressed_.size() < max) {
         compressed_.resize(max);
     }
     std::size_t len = 0;
-    snappy::RawCompress(proto_.data(), proto_.size(), compressed_.data(), &len);
+    snappy::RawCompress(proto_.get(), size_, compressed_.data(), &len);
     return {compressed_.data(), len};
 }
 

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <cstring>
+#include <stdexcept>
 #include <string_view>
 
 namespace autoscrape::storage {
@@ -37,6 +39,30 @@ std::string labels_key(const Labels& labels)
         put(value);
     }
     return key;
+}
+
+Labels labels_from_key(std::string_view key)
+{
+    const auto take = [&key]() {
+        std::uint32_t n = 0;
+        if (key.size() < sizeof n) {
+            throw std::invalid_argument("labels_from_key: truncated length");
+        }
+        std::memcpy(&n, key.data(), sizeof n);
+        key.remove_prefix(sizeof n);
+        if (key.size() < n) {
+            throw std::invalid_argument("labels_from_key: truncated string");
+        }
+        std::string s(key.substr(0, n));
+        key.remove_prefix(n);
+        return s;
+    };
+    Labels labels;
+    while (!key.empty()) {
+        std::string name = take();
+        labels.emplace_back(std::move(name), take());
+    }
+    return labels;
 }
 
 }  // namespace autoscrape::storage

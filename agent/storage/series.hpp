@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -29,5 +30,8 @@ void sort_labels(Labels& labels);
 
 // A byte string that identifies a canonical label set; used as the key of the series index.
 std::string labels_key(const Labels& labels);
+
+// The label set back from labels_key's bytes (which hold nothing else, so the WAL keeps only them).
+Labels labels_from_key(std::string_view key);
 
 }  // namespace autoscrape::storage

@@ -77,8 +77,9 @@ SeriesRef Wal::series_ref(Labels labels)
     buf_.clear();
     encode_series_record(buf_, ref, labels);
     write_locked(buf_, 0);
-    series_.push_back(SeriesState{std::move(labels), head_index_, true});
-    index_.emplace(std::move(key), ref);
+    series_.push_back(SeriesState{head_index_, true});
+    keys_.push_back(std::move(key));
+    index_.emplace(keys_.back(), ref);
     enforce_limits_locked();
     return ref;
 }
@@ -91,13 +92,10 @@ void Wal::write_samples(std::span<const Sample> samples)
         if (s.ref == 0 || s.ref > series_.size() || series_[s.ref - 1].last_segment == 0) {
             throw std::invalid_argument("wal: sample for unknown series ref " + std::to_string(s.ref));
         }
-    }
-    for (const auto& s : samples) {
-        auto& state = series_[s.ref - 1];
-        if (!state.in_wal) {
+        if (!series_[s.ref - 1].in_wal) {
             // Its series record went with a deleted segment and missed the checkpoint: log it again
             // so every reader can still resolve the ref.
-            encode_series_record(buf_, s.ref, state.labels);
+            encode_series_record(buf_, s.ref, labels_from_key(keys_[s.ref - 1]));
         }
     }
     encode_samples_record(buf_, samples);
@@ -128,6 +126,31 @@ void Wal::write_locked(const std::string& records, std::uint64_t samples)
     info.last_write = std::chrono::system_clock::now();
     total_size_ += records.size();
     update_gauges();
+    {
+        std::lock_guard commit_lock(commit_mu_);
+        ++commits_;
+    }
+    commit_cv_.notify_all();
+}
+
+std::uint64_t Wal::commits() const
+{
+    std::lock_guard lock(commit_mu_);
+    return commits_;
+}
+
+void Wal::wait_for_commit(std::uint64_t seen, std::chrono::steady_clock::time_point deadline,
+                          const std::atomic<bool>& stop) const
+{
+    std::unique_lock lock(commit_mu_);
+    commit_cv_.wait_until(lock, deadline, [&] { return commits_ != seen || stop.load(); });
+}
+
+void Wal::wake_readers() const
+{
+    // Taking the lock orders this after a waiter's check of its stop flag: no lost wake-up.
+    { std::lock_guard lock(commit_mu_); }
+    commit_cv_.notify_all();
 }
 
 void Wal::open_head(std::uint32_t index)
@@ -255,7 +278,7 @@ void Wal::delete_segments_before(std::uint32_t new_first)
     for (std::size_t i = 0; i < series_.size(); ++i) {
         auto& s = series_[i];
         if (s.in_wal && s.last_segment >= new_first) {
-            live.push_back(SeriesEntry{i + 1, s.labels});
+            live.push_back(SeriesEntry{i + 1, labels_from_key(keys_[i])});
         } else {
             s.in_wal = false;
         }

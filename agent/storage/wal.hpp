@@ -10,7 +10,10 @@
 // Thread-safe: appenders from many scrape loops and readers from many endpoints share one Wal.
 #pragma once
 
+#include <atomic>
 #include <chrono>
+#include <condition_variable>
+#include <deque>
 #include <cstdint>
 #include <filesystem>
 #include <map>
@@ -19,6 +22,7 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <vector>
 
@@ -68,6 +72,15 @@ public:
     // fsyncs the segment being written; for a periodic timer and for shutdown.
     void sync();
 
+    // --- for the readers' threads: sleep until there is something new to read ---
+    // Counts commits (records written); read it before reading, then wait while it is unchanged.
+    std::uint64_t commits() const;
+    // Returns when commits() differs from `seen`, `stop` is set (see wake_readers), or at `deadline`.
+    void wait_for_commit(std::uint64_t seen, std::chrono::steady_clock::time_point deadline,
+                         const std::atomic<bool>& stop) const;
+    // Wakes every wait_for_commit so it sees its `stop` flag; call after setting it.
+    void wake_readers() const;
+
     // --- for WalReader ---
     const std::filesystem::path& dir() const { return dir_; }
     std::optional<std::uint32_t> checkpoint() const;
@@ -80,8 +93,8 @@ public:
 private:
     friend class WalAppender;
 
+    // What every sample write reads, apart from the keys, so it stays small enough for the cache.
     struct SeriesState {
-        Labels labels;
         std::uint32_t last_segment = 0;  // newest segment with a record of this series
         bool in_wal = false;             // its series record is in a kept segment or the checkpoint
     };
@@ -113,8 +126,11 @@ private:
     WalMetrics metrics_;
 
     mutable std::mutex mu_;
-    std::unordered_map<std::string, SeriesRef> index_;
     std::vector<SeriesState> series_;  // by ref - 1; refs are dense
+    // labels_key() of each series' labels (by ref - 1): the index's keys and, decoded, the labels.
+    // A deque, so the strings never move: index_'s keys are views of them.
+    std::deque<std::string> keys_;
+    std::unordered_map<std::string_view, SeriesRef> index_;
     std::map<std::uint32_t, SegmentInfo> segments_;
     std::uint64_t total_size_ = 0;
     std::optional<std::uint32_t> checkpoint_;
@@ -123,6 +139,10 @@ private:
     std::map<std::string, WalPosition> readers_;
     std::chrono::steady_clock::time_point last_fsync_;
     std::string buf_;  // reused record buffer
+
+    mutable std::mutex commit_mu_;  // after mu_ when both are held
+    mutable std::condition_variable commit_cv_;
+    std::uint64_t commits_ = 0;  // under commit_mu_
 };
 
 }  // namespace autoscrape::storage

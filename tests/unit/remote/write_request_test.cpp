@@ -168,3 +168,45 @@ TEST_CASE("Remote-write requests carry the protocol 1.0 headers")
     CHECK(find("User-Agent").starts_with("autoscrape/"));
     CHECK(find("User-Agent").size() > std::string_view("autoscrape/").size());
 }
+
+TEST_CASE("Labels encoded once give the same request as labels encoded per series")
+{
+    const storage::Labels labels{{"job", "api"}, {"__name__", "up"}, {"empty", ""}, {"instance", "a:1"}};
+    const Point points[] = {{1000, 1.5}, {2000, 2.5}};
+    WriteRequestEncoder per_series;
+    per_series.add_series(labels, points);
+    per_series.add_series(labels, points);
+
+    std::string encoded;
+    remote::encode_labels(labels, encoded);
+    WriteRequestEncoder once;
+    once.add_series(encoded, points);
+    once.add_series(encoded, points);
+
+    CHECK(once.protobuf() == per_series.protobuf());
+    const auto req = decode(once);
+    REQUIRE(req.timeseries_size() == 2);
+    const auto& ts = req.timeseries(1);
+    REQUIRE(ts.labels_size() == 3);
+    CHECK(ts.labels(0).value() == "up");
+    CHECK(ts.labels(1).name() == "instance");
+    CHECK(ts.labels(2).value() == "api");
+    REQUIRE(ts.samples_size() == 2);
+    CHECK(ts.samples(1).value() == 2.5);
+}
+
+TEST_CASE("A request larger than the encoder's first buffer keeps every byte it was given")
+{
+    // The buffer grows by copying; a series written before a growth must come out unchanged.
+    WriteRequestEncoder enc;
+    const Point one[] = {{7, 7}};
+    const std::string big(100'000, 'v');
+    enc.add_series({{"__name__", "first"}}, one);
+    enc.add_series({{"__name__", "big"}, {"payload", big}}, one);
+    enc.add_series({{"__name__", "last"}}, one);
+    const auto req = decode(enc);
+    REQUIRE(req.timeseries_size() == 3);
+    CHECK(req.timeseries(0).labels(0).value() == "first");
+    CHECK(req.timeseries(1).labels(1).value() == big);
+    CHECK(req.timeseries(2).labels(0).value() == "last");
+}

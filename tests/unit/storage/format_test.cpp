@@ -48,6 +48,16 @@ TEST_CASE("Different label sets never share a key even when their bytes concaten
     CHECK(labels_key({{"a", "b"}, {"c", "d"}}) != labels_key({{"a", "bcd"}}));
 }
 
+TEST_CASE("A label set comes back from its key unchanged, and a damaged key is refused")
+{
+    const Labels labels{{"__name__", "up"}, {"instance", std::string(300, 'i')}, {"job", "j\n\"x"}};
+    const std::string key = labels_key(labels);
+    CHECK(labels_from_key(key) == labels);
+    CHECK(labels_from_key("").empty());
+    CHECK_THROWS_AS(labels_from_key(key.substr(0, key.size() - 1)), std::invalid_argument);
+    CHECK_THROWS_AS(labels_from_key(key.substr(0, 2)), std::invalid_argument);
+}
+
 TEST_CASE("StaleNaN is told apart from an ordinary NaN by its bits")
 {
     CHECK(is_stale_nan(stale_nan()));

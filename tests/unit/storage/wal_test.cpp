@@ -435,3 +435,61 @@ TEST_CASE("A second Wal on a directory in use is refused, and the lock goes with
     }
     CHECK_NOTHROW(Wal(config, registry));
 }
+
+TEST_CASE("A reader waiting for a commit wakes on the commit, on its stop flag, or at its deadline")
+{
+    using namespace std::chrono_literals;
+    using Clock = std::chrono::steady_clock;
+    TempDir dir;
+    prometheus::Registry registry;
+    Wal wal(wal_config(dir), registry);
+    auto app = wal.appender();
+    const auto ref = app->series(metric("up"));
+    std::atomic<bool> stop{false};
+
+    SECTION("nothing new: it sleeps until the deadline")
+    {
+        const auto seen = wal.commits();
+        const auto start = Clock::now();
+        wal.wait_for_commit(seen, start + 100ms, stop);
+        CHECK(Clock::now() - start >= 100ms);
+        CHECK(wal.commits() == seen);
+    }
+    SECTION("a commit from another thread wakes it long before the deadline")
+    {
+        const auto seen = wal.commits();
+        std::thread writer([&] {
+            std::this_thread::sleep_for(50ms);
+            app->append(ref, 1000, 1);
+            app->commit();
+        });
+        const auto start = Clock::now();
+        wal.wait_for_commit(seen, start + 60s, stop);
+        writer.join();
+        CHECK(Clock::now() - start < 30s);
+        CHECK(wal.commits() != seen);
+    }
+    SECTION("a commit made before the wait is not missed")
+    {
+        const auto seen = wal.commits();
+        app->append(ref, 1000, 1);
+        app->commit();
+        const auto start = Clock::now();
+        wal.wait_for_commit(seen, start + 60s, stop);
+        CHECK(Clock::now() - start < 30s);
+    }
+    SECTION("wake_readers after setting the stop flag ends the wait")
+    {
+        const auto seen = wal.commits();
+        std::thread stopper([&] {
+            std::this_thread::sleep_for(50ms);
+            stop = true;
+            wal.wake_readers();
+        });
+        const auto start = Clock::now();
+        wal.wait_for_commit(seen, start + 60s, stop);
+        stopper.join();
+        CHECK(Clock::now() - start < 30s);
+        CHECK(wal.commits() == seen);
+    }
+}

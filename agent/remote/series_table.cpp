@@ -1,0 +1,68 @@
+#include "agent/remote/series_table.hpp"
+
+#include <algorithm>
+#include <cstring>
+#include <string>
+#include <stdexcept>
+
+namespace autoscrape::remote {
+
+const char EncodedSeriesTable::kDropped = 0;
+const char EncodedSeriesTable::kEmpty = 0;
+
+std::optional<std::string_view> EncodedSeriesTable::find(storage::SeriesRef ref) const
+{
+    if (ref >= slots_.size()) {
+        return std::nullopt;
+    }
+    const Slot& s = slots_[ref];
+    if (s.data == nullptr || s.data == &kDropped) {
+        return std::nullopt;
+    }
+    return std::string_view(s.data, s.size);
+}
+
+EncodedSeriesTable::Slot& EncodedSeriesTable::slot(storage::SeriesRef ref)
+{
+    if (ref >= slots_.size()) {
+        // Refs come in roughly ascending order; grow geometrically all the same.
+        slots_.resize(std::max<std::size_t>(ref + 1, slots_.size() + slots_.size() / 2));
+    }
+    return slots_[ref];
+}
+
+void EncodedSeriesTable::keep(storage::SeriesRef ref, std::string_view encoded)
+{
+    if (encoded.size() > UINT32_MAX) {
+        throw std::length_error("encoded labels of series " + std::to_string(ref) + " exceed 4 GiB");
+    }
+    Slot& s = slot(ref);
+    s.data = encoded.empty() ? &kEmpty : store(encoded);
+    s.size = static_cast<std::uint32_t>(encoded.size());
+}
+
+void EncodedSeriesTable::drop(storage::SeriesRef ref)
+{
+    slot(ref) = Slot{&kDropped, 0};
+}
+
+const char* EncodedSeriesTable::store(std::string_view bytes)
+{
+    if (bytes.size() > kBlockSize / 4) {
+        // A rare giant label set gets a block of its own rather than wasting most of a shared one.
+        blocks_.push_back(std::make_unique_for_overwrite<char[]>(bytes.size()));
+        std::memcpy(blocks_.back().get(), bytes.data(), bytes.size());
+        return blocks_.back().get();
+    }
+    if (block_used_ + bytes.size() > kBlockSize) {
+        blocks_.push_back(std::make_unique_for_overwrite<char[]>(kBlockSize));
+        current_block_ = blocks_.back().get();
+        block_used_ = 0;
+    }
+    char* at = current_block_ + block_used_;
+    std::memcpy(at, bytes.data(), bytes.size());
+    block_used_ += bytes.size();
+    return at;
+}
+
+}  // namespace autoscrape::remote

@@ -1,0 +1,50 @@
+// The labels of every series an endpoint sends, by WAL series ref, already encoded as the request
+// body carries them (encode_labels). A series is encoded once, when its series record is read;
+// each of its samples then costs a copy of these bytes. The bytes lie back to back in blocks that
+// never move, so shards can hold views of them while the WAL reader adds series, and a series
+// takes its encoded size plus 16 bytes instead of a vector of string pairs.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string_view>
+#include <vector>
+
+#include "agent/storage/series.hpp"
+
+namespace autoscrape::remote {
+
+class EncodedSeriesTable {
+public:
+    // False until keep() or drop() was called for the ref.
+    bool known(storage::SeriesRef ref) const { return ref < slots_.size() && slots_[ref].data != nullptr; }
+
+    // The encoded labels of a kept series; nullopt when the ref is unknown or was dropped.
+    std::optional<std::string_view> find(storage::SeriesRef ref) const;
+
+    void keep(storage::SeriesRef ref, std::string_view encoded);
+
+    // write_relabel_configs dropped the series: its samples are not sent.
+    void drop(storage::SeriesRef ref);
+
+private:
+    static constexpr std::size_t kBlockSize = 64 * 1024;
+
+    struct Slot {
+        const char* data = nullptr;  // nullptr: unknown; &kDropped: dropped
+        std::uint32_t size = 0;
+    };
+    static const char kDropped;
+    static const char kEmpty;  // where a kept series without labels points
+
+    Slot& slot(storage::SeriesRef ref);
+    const char* store(std::string_view bytes);
+
+    std::vector<Slot> slots_;  // by ref (refs are dense small integers)
+    std::vector<std::unique_ptr<char[]>> blocks_;
+    char* current_block_ = nullptr;  // the shared block being filled
+    std::size_t block_used_ = kBlockSize;
+};
+
+}  // namespace autoscrape::remote

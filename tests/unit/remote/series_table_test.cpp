@@ -1,0 +1,52 @@
+#include <catch2/catch.hpp>
+
+#include <string>
+#include <vector>
+
+#include "agent/remote/series_table.hpp"
+
+using autoscrape::remote::EncodedSeriesTable;
+
+TEST_CASE("A series is unknown until kept or dropped, and a dropped one has no labels")
+{
+    EncodedSeriesTable table;
+    CHECK_FALSE(table.known(1));
+    CHECK_FALSE(table.find(1));
+    table.keep(1, "abc");
+    table.drop(3);
+    CHECK(table.known(1));
+    CHECK(table.find(1) == std::string_view("abc"));
+    CHECK(table.known(3));
+    CHECK_FALSE(table.find(3));
+    CHECK_FALSE(table.known(2));  // a gap between refs
+    CHECK_FALSE(table.find(1'000'000));
+}
+
+TEST_CASE("A kept series without labels is found, with empty labels")
+{
+    EncodedSeriesTable table;
+    table.keep(5, "");
+    REQUIRE(table.find(5));
+    CHECK(table.find(5)->empty());
+}
+
+TEST_CASE("Views handed out stay valid and unchanged while many more series are added")
+{
+    // Shards hold the views while the reader keeps adding: blocks must never move.
+    EncodedSeriesTable table;
+    std::vector<std::string_view> views;
+    for (std::uint64_t ref = 1; ref <= 20'000; ++ref) {
+        const std::string bytes = "series-" + std::to_string(ref) + std::string(ref % 300, 'x');
+        table.keep(ref, bytes);
+        views.push_back(*table.find(ref));
+    }
+    table.keep(20'001, std::string(50'000, 'g'));  // a giant one gets a block of its own
+    table.keep(20'002, "after");
+    for (std::uint64_t ref = 1; ref <= 20'000; ++ref) {
+        const std::string want = "series-" + std::to_string(ref) + std::string(ref % 300, 'x');
+        REQUIRE(views[ref - 1] == want);
+        REQUIRE(table.find(ref)->data() == views[ref - 1].data());
+    }
+    CHECK(table.find(20'001)->size() == 50'000);
+    CHECK(table.find(20'002) == std::string_view("after"));
+}
