@@ -12,6 +12,7 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <vector>
 
 #include "agent/scrape/format.hpp"
 #include "agent/scrape/labels.hpp"
@@ -67,9 +68,9 @@ private:
         bool explicit_timestamp = false;  // such series get no stale markers, as in Prometheus
         std::uint64_t last_seen = 0;      // attempt number
         std::uint64_t seen_before = 0;    // the attempt number before last_seen
-        // The entry of the series line that followed this one last time: the prediction for the
-        // next line, checked by comparing bytes, so an unchanged body needs no hashing at all.
-        std::pair<const std::string, CacheEntry>* next = nullptr;
+        // Its index in the order of the scrape of generation 0 or 1 (by parity), valid where that
+        // order holds this entry at the index: the line after it there is the next prediction.
+        std::uint32_t position[2] = {UINT32_MAX, UINT32_MAX};
     };
     using Node = std::pair<const std::string, CacheEntry>;
     struct Hash {
@@ -91,13 +92,21 @@ private:
     // before last_ok_ is updated); forgets series seen in neither.
     void mark_gone(storage::Appender& app, std::int64_t timestamp_ms);
     void forget_unseen();
+    void prefetch_ahead(std::size_t at) const;
 
     std::unordered_map<std::string, CacheEntry, Hash, std::equal_to<>> entries_;
     std::uint64_t attempt_ = 0;
     std::uint64_t last_ok_ = 0;
     bool has_last_ok_ = false;
     std::uint64_t labels_built_ = 0;
-    Node* first_ = nullptr;  // the first series line of the last scrape
+    // The series lines of the last successful scrape, in order: line i of the next body is
+    // predicted to be last_order_[i], checked by comparing bytes, so an unchanged body needs no
+    // hashing. A vector rather than links from entry to entry, so the entries a few lines ahead
+    // can be prefetched: following links, every line waited for a cache miss (measured: 4x the
+    // whole parse when ten targets' caches take turns).
+    std::vector<Node*> last_order_;
+    std::vector<Node*> order_;       // this scrape's, becoming last_order_ when it succeeds
+    std::uint32_t generation_ = 0;   // of order_; last_order_ is generation_ - 1
     Format last_format_ = Format::PrometheusText;
     TextParser parser_;
     LabelSet scratch_;
