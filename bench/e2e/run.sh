@@ -8,6 +8,10 @@
 # usage: bench/e2e/run.sh [N containers] [M series] [seconds measured] [agents...]
 #   agents: prometheus-agent vmagent autoscrape (default: all three)
 #   AUTOSCRAPE_BIN: the agent binary (default build/agent/autoscrape)
+#   TARGET: keepalive (default) serves the metrics from bench/e2e/metrics_server, which keeps connections
+#     open as the Go exporters do; busybox serves them from busybox httpd, which closes every
+#     connection, so each scrape also pays a TCP handshake through the Docker bridge (see
+#     metrics_server.cpp). METRICS_SERVER_BIN: that binary (default: next to AUTOSCRAPE_BIN's build).
 #   RECEIVER: victoria-metrics (default) or prometheus. VictoriaMetrics makes new rows searchable only
 #     after its 1-2 s in-memory flush, so "first sample" there includes that; Prometheus' receiver
 #     answers queries from its head at once, which times the agent alone.
@@ -24,6 +28,8 @@ shift $(( $# > 3 ? 3 : $# )) || true
 AGENTS=("$@")
 [ ${#AGENTS[@]} -gt 0 ] || AGENTS=(prometheus-agent vmagent autoscrape)
 AUTOSCRAPE_BIN=${AUTOSCRAPE_BIN:-$ROOT/build/agent/autoscrape}
+TARGET=${TARGET:-keepalive}
+METRICS_SERVER_BIN=${METRICS_SERVER_BIN:-$(dirname "$AUTOSCRAPE_BIN")/../bench/e2e/metrics_server}
 
 # shellcheck source=../../tests/lib/services.sh
 source "$ROOT/tests/lib/services.sh"
@@ -48,7 +54,22 @@ trap cleanup EXIT
 log() { printf '[e2e] %s\n' "$*" >&2; }
 
 ensure_dockerd
-ensure_busybox_image
+case $TARGET in
+busybox)
+  ensure_busybox_image
+  TARGET_IMAGE=autoscrape-test/busybox:latest
+  TARGET_COMMAND=(httpd -f -p 8080 -h /www)
+  ;;
+keepalive)
+  [ -x "$METRICS_SERVER_BIN" ] || { log "no $METRICS_SERVER_BIN (meson -Dbench=true builds it)"; exit 2; }
+  TARGET_IMAGE=autoscrape-test/metrics-server:bench
+  # Imported on every run: the image is the binary alone, and the binary may have been rebuilt.
+  tar -C "$(dirname "$METRICS_SERVER_BIN")" -c "$(basename "$METRICS_SERVER_BIN")" |
+    docker_cli import - "$TARGET_IMAGE" >/dev/null
+  TARGET_COMMAND=("/$(basename "$METRICS_SERVER_BIN")" 8080 /www/metrics.txt)
+  ;;
+*) log "TARGET must be keepalive or busybox"; exit 2 ;;
+esac
 case $RECEIVER in
 victoria-metrics)
   start_victoria_metrics
@@ -73,10 +94,10 @@ docker_cli network create --label autoscrape.test=1 "$NET" >/dev/null
 start_container() {
   docker_cli run -d --name "$1" --network "$NET" --label autoscrape.test=1 --label "autoscrape.bench=$RUN_ID" \
     --label prometheus.io/scrape=true --label prometheus.io/port=8080 --label prometheus.io/path=/metrics.txt \
-    -v "$WORK/metrics.txt:/www/metrics.txt:ro" autoscrape-test/busybox:latest httpd -f -p 8080 -h /www >/dev/null
+    -v "$WORK/metrics.txt:/www/metrics.txt:ro" "$TARGET_IMAGE" "${TARGET_COMMAND[@]}" >/dev/null
 }
 for ((c = 0; c < N; c++)); do start_container "astest-$RUN_ID-$c"; done
-log "$N containers × $M series on $NET"
+log "$N containers × $M series on $NET ($TARGET)"
 
 # Rows the receiver stored so far (all agents write only to it).
 rx_rows() {
@@ -160,7 +181,7 @@ for agent in "${AGENTS[@]}"; do
   log "$agent: $rate samples/s delivered, $cpu CPU-s, $per_m CPU-s per 1M samples, peak RSS $((hwm / 1024)) MiB, first sample after ${first}s"
 done
 
-echo "## $(date -u +%F) $(uname -m), $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo): $N containers × $M series, 1 s interval, ${SECONDS_MEASURED}s measured, receiver $RECEIVER, load average $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "## $(date -u +%F) $(uname -m), $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo): $N containers × $M series, 1 s interval, ${SECONDS_MEASURED}s measured, target $TARGET, receiver $RECEIVER, load average $(cut -d' ' -f1-3 /proc/loadavg)"
 echo
 echo "| agent | delivered samples/s | CPU-s | CPU-s per 1M samples | peak RSS MiB | container start → first sample (s) |"
 echo "|---|---|---|---|---|---|"
