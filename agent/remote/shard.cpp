@@ -45,10 +45,10 @@ std::size_t Shard::push(std::span<const QueuedSample> samples)
 {
     const std::size_t capacity = std::max<std::uint64_t>(ctx_.config.queue_config.capacity, 1);
     std::unique_lock lock(mu_);
-    const bool was_empty = queue_.empty();
-    std::size_t queued = 0;
+    const bool was_empty = queued() == 0;
+    std::size_t accepted = 0;
     for (const auto& sample : samples) {
-        while (queue_.size() >= capacity && !closed_ && !ctx_.stopping) {
+        while (queued() >= capacity && !closed_ && !ctx_.stopping) {
             not_empty_.notify_one();  // a full queue is a full batch: let the sender take it
             not_full_.wait_for(lock, ShardContext::kWaitSlice);
         }
@@ -56,21 +56,21 @@ std::size_t Shard::push(std::span<const QueuedSample> samples)
             break;
         }
         queue_.push_back(sample);
-        ++queued;
+        ++accepted;
     }
     // The sender sleeps on an empty queue, and while a batch fills up: wake it for its first
     // sample and for a full batch, not for every push.
-    if ((was_empty && queued > 0) || queue_.size() >= ctx_.config.queue_config.max_samples_per_send) {
+    if ((was_empty && accepted > 0) || queued() >= ctx_.config.queue_config.max_samples_per_send) {
         not_empty_.notify_one();
     }
-    return queued;
+    return accepted;
 }
 
 void Shard::input_caught_up()
 {
     {
         std::lock_guard lock(mu_);
-        if (queue_.empty()) {
+        if (queued() == 0) {
             return;  // nothing for this shard; a stale flag would cut the next record short
         }
         caught_up_ = true;
@@ -104,31 +104,45 @@ void Shard::run()
             std::unique_lock lock(mu_);
             // Idle: nothing arrived while the last batch was in flight, or nothing was sent yet
             // (samples may arrive before this thread first gets here).
-            const bool idle = !sent_any || queue_.empty();
-            not_empty_.wait(lock, [this] { return !queue_.empty() || closed_; });
-            if (queue_.empty()) {
+            const bool idle = !sent_any || queued() == 0;
+            not_empty_.wait(lock, [this] { return queued() > 0 || closed_; });
+            if (queued() == 0) {
                 return;  // closed and drained
             }
             // A batch goes out when full, batch_send_deadline after its first sample arrived, or,
             // on an idle shard, as soon as the reader has queued everything committed so far.
             const auto deadline = Clock::now() + ctx_.config.queue_config.batch_send_deadline;
             not_empty_.wait_until(lock, deadline, [&] {
-                return queue_.size() >= max_batch || closed_ || (idle && caught_up_);
+                return queued() >= max_batch || closed_ || (idle && caught_up_);
             });
             caught_up_ = false;
-            const std::size_t n = std::min(queue_.size(), max_batch);
-            batch_.assign(queue_.begin(), queue_.begin() + static_cast<std::ptrdiff_t>(n));
-            queue_.erase(queue_.begin(), queue_.begin() + static_cast<std::ptrdiff_t>(n));
+            take_batch(std::min(queued(), max_batch));
         }
         not_full_.notify_all();
         send_batch();
         sent_any = true;
         if (ctx_.stopping && Clock::now() >= ctx_.give_up_time()) {
             std::lock_guard lock(mu_);
-            ctx_.metrics.samples_pending.Decrement(static_cast<double>(queue_.size()));
+            ctx_.metrics.samples_pending.Decrement(static_cast<double>(queued()));
             queue_.clear();  // unacknowledged: read again after the restart
+            queue_head_ = 0;
             return;
         }
+    }
+}
+
+void Shard::take_batch(std::size_t n)
+{
+    const auto first = queue_.begin() + static_cast<std::ptrdiff_t>(queue_head_);
+    batch_.assign(first, first + static_cast<std::ptrdiff_t>(n));
+    queue_head_ += n;
+    if (queue_head_ == queue_.size()) {
+        queue_.clear();
+        queue_head_ = 0;
+    } else if (queue_head_ >= queue_.size() / 2) {
+        // Erase when the rest is at most as long as what is erased: amortized O(1) per sample.
+        queue_.erase(queue_.begin(), queue_.begin() + static_cast<std::ptrdiff_t>(queue_head_));
+        queue_head_ = 0;
     }
 }
 

@@ -10,7 +10,6 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
-#include <deque>
 #include <limits>
 #include <mutex>
 #include <span>
@@ -82,6 +81,8 @@ private:
     void send_batch();
     void encode_batch();
     void finish_batch(bool acknowledge);
+    std::size_t queued() const { return queue_.size() - queue_head_; }
+    void take_batch(std::size_t n);
 
     ShardContext& ctx_;
     WriteClient client_;
@@ -93,7 +94,10 @@ private:
     std::mutex mu_;
     std::condition_variable not_empty_;
     std::condition_variable not_full_;
-    std::deque<QueuedSample> queue_;
+    // Queued samples are queue_[queue_head_..]; taken ones are erased in bulk, so a steady flow
+    // reuses one allocation (a deque allocated a node per dozen samples, freed by the other thread).
+    std::vector<QueuedSample> queue_;
+    std::size_t queue_head_ = 0;
     bool closed_ = false;
     bool caught_up_ = false;
     std::thread thread_;
