@@ -1,7 +1,6 @@
 #include "agent/remote/series_table.hpp"
 
 #include <algorithm>
-#include <cstring>
 #include <string>
 #include <stdexcept>
 
@@ -37,32 +36,13 @@ void EncodedSeriesTable::keep(storage::SeriesRef ref, std::string_view encoded)
         throw std::length_error("encoded labels of series " + std::to_string(ref) + " exceed 4 GiB");
     }
     Slot& s = slot(ref);
-    s.data = encoded.empty() ? &kEmpty : store(encoded);
+    s.data = encoded.empty() ? &kEmpty : arena_.store(encoded).data();
     s.size = static_cast<std::uint32_t>(encoded.size());
 }
 
 void EncodedSeriesTable::drop(storage::SeriesRef ref)
 {
     slot(ref) = Slot{&kDropped, 0};
-}
-
-const char* EncodedSeriesTable::store(std::string_view bytes)
-{
-    if (bytes.size() > kBlockSize / 4) {
-        // A rare giant label set gets a block of its own rather than wasting most of a shared one.
-        blocks_.push_back(std::make_unique_for_overwrite<char[]>(bytes.size()));
-        std::memcpy(blocks_.back().get(), bytes.data(), bytes.size());
-        return blocks_.back().get();
-    }
-    if (block_used_ + bytes.size() > kBlockSize) {
-        blocks_.push_back(std::make_unique_for_overwrite<char[]>(kBlockSize));
-        current_block_ = blocks_.back().get();
-        block_used_ = 0;
-    }
-    char* at = current_block_ + block_used_;
-    std::memcpy(at, bytes.data(), bytes.size());
-    block_used_ += bytes.size();
-    return at;
 }
 
 }  // namespace autoscrape::remote

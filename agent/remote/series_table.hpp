@@ -6,11 +6,11 @@
 #pragma once
 
 #include <cstdint>
-#include <memory>
 #include <optional>
 #include <string_view>
 #include <vector>
 
+#include "agent/storage/byte_arena.hpp"
 #include "agent/storage/series.hpp"
 
 namespace autoscrape::remote {
@@ -29,8 +29,6 @@ public:
     void drop(storage::SeriesRef ref);
 
 private:
-    static constexpr std::size_t kBlockSize = 64 * 1024;
-
     struct Slot {
         const char* data = nullptr;  // nullptr: unknown; &kDropped: dropped
         std::uint32_t size = 0;
@@ -39,12 +37,9 @@ private:
     static const char kEmpty;  // where a kept series without labels points
 
     Slot& slot(storage::SeriesRef ref);
-    const char* store(std::string_view bytes);
 
     std::vector<Slot> slots_;  // by ref (refs are dense small integers)
-    std::vector<std::unique_ptr<char[]>> blocks_;
-    char* current_block_ = nullptr;  // the shared block being filled
-    std::size_t block_used_ = kBlockSize;
+    storage::ByteArena arena_;
 };
 
 }  // namespace autoscrape::remote

@@ -27,11 +27,17 @@ void sort_labels(Labels& labels)
 
 std::string labels_key(const Labels& labels)
 {
-    // Length-prefixed, so no byte inside a name or value can make two different sets collide.
+    // Varint-length-prefixed, so no byte inside a name or value can make two different sets
+    // collide, and short strings (all of them, nearly) take one byte of length.
     std::string key;
     const auto put = [&key](const std::string& s) {
-        const auto n = static_cast<std::uint32_t>(s.size());
-        key.append(reinterpret_cast<const char*>(&n), sizeof n);
+        for (std::size_t n = s.size(); ; n >>= 7) {
+            if (n < 0x80) {
+                key += static_cast<char>(n);
+                break;
+            }
+            key += static_cast<char>((n & 0x7f) | 0x80);
+        }
         key += s;
     };
     for (const auto& [name, value] : labels) {
@@ -44,12 +50,18 @@ std::string labels_key(const Labels& labels)
 Labels labels_from_key(std::string_view key)
 {
     const auto take = [&key]() {
-        std::uint32_t n = 0;
-        if (key.size() < sizeof n) {
-            throw std::invalid_argument("labels_from_key: truncated length");
+        std::uint64_t n = 0;
+        for (int shift = 0;; shift += 7) {
+            if (key.empty() || shift > 28) {
+                throw std::invalid_argument("labels_from_key: truncated length");
+            }
+            const auto byte = static_cast<std::uint8_t>(key.front());
+            key.remove_prefix(1);
+            n |= static_cast<std::uint64_t>(byte & 0x7f) << shift;
+            if ((byte & 0x80) == 0) {
+                break;
+            }
         }
-        std::memcpy(&n, key.data(), sizeof n);
-        key.remove_prefix(sizeof n);
         if (key.size() < n) {
             throw std::invalid_argument("labels_from_key: truncated string");
         }

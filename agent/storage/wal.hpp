@@ -13,7 +13,6 @@
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
-#include <deque>
 #include <cstdint>
 #include <filesystem>
 #include <map>
@@ -23,7 +22,6 @@
 #include <span>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 #include <vector>
 
 #include <prometheus/registry.h>
@@ -32,6 +30,7 @@
 #include "agent/storage/wal_metrics.hpp"
 #include "agent/storage/wal_position.hpp"
 #include "agent/storage/dir_lock.hpp"
+#include "agent/storage/series_index.hpp"
 #include "agent/storage/wal_segment.hpp"
 #include "config/config.hpp"
 
@@ -61,8 +60,9 @@ public:
     // Unknown names are ignored.
     void unregister_reader(const std::string& name);
 
-    // Persists the endpoint's position (everything before it is stored remotely) and deletes the
-    // segments every registered endpoint has passed, keeping live series in a checkpoint.
+    // Records the endpoint's position (everything before it is stored remotely; see PositionFile for
+    // why it is not fsynced) and deletes the segments every registered endpoint has passed, keeping
+    // live series in a checkpoint.
     void acknowledge(const std::string& name, WalPosition position);
 
     // Applies wal.max_size and wal.max_age now (also done after every write): the oldest segments
@@ -116,6 +116,9 @@ private:
     void fsync_head_locked();
     void enforce_limits_locked();
     void delete_segments_before(std::uint32_t new_first);
+    // Writes checkpoint.<index>: the series records of every series with a sample in a segment
+    // from first_kept on; the others are marked as no longer in the WAL.
+    void write_checkpoint(std::uint32_t index, std::uint32_t first_kept);
     void delete_acknowledged_locked();
     std::uint64_t unacknowledged_samples(std::uint32_t index) const;
     void update_gauges();
@@ -127,16 +130,14 @@ private:
 
     mutable std::mutex mu_;
     std::vector<SeriesState> series_;  // by ref - 1; refs are dense
-    // labels_key() of each series' labels (by ref - 1): the index's keys and, decoded, the labels.
-    // A deque, so the strings never move: index_'s keys are views of them.
-    std::deque<std::string> keys_;
-    std::unordered_map<std::string_view, SeriesRef> index_;
+    SeriesIndex index_;  // labels_key() of each series: its ref and, decoded, its labels
     std::map<std::uint32_t, SegmentInfo> segments_;
     std::uint64_t total_size_ = 0;
     std::optional<std::uint32_t> checkpoint_;
     std::uint32_t head_index_ = 0;
     File head_;
     std::map<std::string, WalPosition> readers_;
+    std::map<std::string, PositionFile> position_files_;  // by reader name
     std::chrono::steady_clock::time_point last_fsync_;
     std::string buf_;  // reused record buffer
 

@@ -1,17 +1,35 @@
 #include "agent/storage/wal_position.hpp"
 
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
 #include <fstream>
+#include <system_error>
 
 #include <fmt/format.h>
 
-#include "agent/storage/wal_segment.hpp"
-
 namespace autoscrape::storage {
 
-void save_position(const std::filesystem::path& file, WalPosition pos)
+PositionFile::PositionFile(const std::filesystem::path& path)
+    : file_(::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644))
 {
-    write_file_atomically(file, fmt::format("{} {}\n", pos.segment, pos.offset));
+    if (!file_.is_open()) {
+        throw std::system_error(errno, std::generic_category(), "open " + path.string());
+    }
 }
+
+void PositionFile::save(WalPosition pos)
+{
+    // Fixed width (10 + 1 + 20 + 1 digits and separators), so every save covers every byte of the
+    // previous one, whatever the numbers.
+    const auto text = fmt::format("{:010} {:020}\n", pos.segment, pos.offset);
+    if (::pwrite(file_.fd(), text.data(), text.size(), 0) != static_cast<ssize_t>(text.size())) {
+        throw std::system_error(errno, std::generic_category(), "write position");
+    }
+}
+
+void PositionFile::sync() { fsync_file(file_); }
 
 std::optional<WalPosition> load_position(const std::filesystem::path& file)
 {

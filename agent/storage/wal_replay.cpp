@@ -69,24 +69,13 @@ void Wal::remember_series(SeriesEntry&& entry, std::uint32_t segment)
     }
     if (series_.size() < entry.ref) {
         series_.resize(entry.ref);
-        keys_.resize(entry.ref);
     }
     auto& state = series_[entry.ref - 1];
     state.last_segment = std::max(state.last_segment, segment);
     state.in_wal = true;
-    std::string key = labels_key(entry.labels);
-    std::string& stored = keys_[entry.ref - 1];
-    if (key == stored) {
-        return;  // the same record again (re-logged, or in the checkpoint and a segment)
-    }
-    // The index's keys are views of keys_: drop this ref's entry before its key changes, and
-    // replace any entry of another ref with the same labels (the newest ref wins).
-    if (const auto it = index_.find(stored); it != index_.end() && it->second == entry.ref) {
-        index_.erase(it);
-    }
-    stored = std::move(key);
-    index_.erase(stored);
-    index_.emplace(stored, entry.ref);
+    // The same labels again (re-logged, or in the checkpoint and a segment) change nothing; other
+    // labels under a known ref, or known labels under a new ref, move the index to the newest.
+    index_.assign(entry.ref, labels_key(entry.labels));
 }
 
 void Wal::load_checkpoint(std::uint32_t index)

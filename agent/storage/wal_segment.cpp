@@ -122,20 +122,31 @@ void fsync_dir(const std::filesystem::path& dir)
     fsync_file(d);
 }
 
-void write_file_atomically(const std::filesystem::path& path, std::string_view data)
+AtomicFileWriter::AtomicFileWriter(std::filesystem::path path) : path_(std::move(path)), tmp_(path_)
 {
-    auto tmp = path;
-    tmp += ".tmp";
-    {
-        const File f(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
-        if (!f.is_open()) {
-            throw_errno("open " + tmp.string());
-        }
-        write_all(f, data);
-        fsync_file(f);
+    tmp_ += ".tmp";
+    file_ = File(::open(tmp_.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
+    if (!file_.is_open()) {
+        throw_errno("open " + tmp_.string());
     }
-    std::filesystem::rename(tmp, path);
-    fsync_dir(path.parent_path());
+}
+
+AtomicFileWriter::~AtomicFileWriter()
+{
+    if (file_.is_open()) {
+        std::error_code ignored;  // not committed: leave the old file as it was
+        std::filesystem::remove(tmp_, ignored);
+    }
+}
+
+void AtomicFileWriter::write(std::string_view data) { write_all(file_, data); }
+
+void AtomicFileWriter::commit()
+{
+    fsync_file(file_);
+    file_ = File();
+    std::filesystem::rename(tmp_, path_);
+    fsync_dir(path_.parent_path());
 }
 
 RecordFileReader::RecordFileReader(const std::filesystem::path& path, std::uint64_t start_offset)

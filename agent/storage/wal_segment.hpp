@@ -50,9 +50,25 @@ void write_all(const File& file, std::string_view data);
 void fsync_file(const File& file);
 void fsync_dir(const std::filesystem::path& dir);
 
-// Replaces `path` with `data` so that a crash leaves either the old or the new content:
-// write a temp file, fsync it, rename it over, fsync the directory.
-void write_file_atomically(const std::filesystem::path& path, std::string_view data);
+// Replaces `path` so that a crash leaves either the old or the new content: writes go to a temp
+// file, commit() fsyncs it, renames it over `path` and fsyncs the directory. Without commit() the
+// temp file is removed and `path` stays as it was. Written in pieces, so a large file (a
+// checkpoint of many series) never has to be in memory whole.
+class AtomicFileWriter {
+public:
+    explicit AtomicFileWriter(std::filesystem::path path);  // throws std::system_error
+    ~AtomicFileWriter();
+    AtomicFileWriter(const AtomicFileWriter&) = delete;
+    AtomicFileWriter& operator=(const AtomicFileWriter&) = delete;
+
+    void write(std::string_view data);  // throws std::system_error
+    void commit();                      // throws std::system_error
+
+private:
+    std::filesystem::path path_;
+    std::filesystem::path tmp_;
+    File file_;
+};
 
 // Reads framed records from one file sequentially, through a buffer, never past `limit` bytes
 // (the committed end of a segment that is still being written).

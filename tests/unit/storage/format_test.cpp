@@ -56,6 +56,9 @@ TEST_CASE("A label set comes back from its key unchanged, and a damaged key is r
     CHECK(labels_from_key("").empty());
     CHECK_THROWS_AS(labels_from_key(key.substr(0, key.size() - 1)), std::invalid_argument);
     CHECK_THROWS_AS(labels_from_key(key.substr(0, 2)), std::invalid_argument);
+    CHECK_THROWS_AS(labels_from_key("\x80"), std::invalid_argument);  // a length cut short
+    // One length byte per short string: __name__="up" takes 1 + 8 + 1 + 2 bytes.
+    CHECK(labels_key({{"__name__", "up"}}).size() == 12);
 }
 
 TEST_CASE("StaleNaN is told apart from an ordinary NaN by its bits")

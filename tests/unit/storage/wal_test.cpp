@@ -1,6 +1,7 @@
 #include <catch2/catch.hpp>
 
 #include <cstring>
+#include <fstream>
 #include <thread>
 
 #include "agent/storage/stale.hpp"
@@ -265,6 +266,22 @@ TEST_CASE("An endpoint's acknowledged position is restored after a restart")
     CHECK(back.samples[0].timestamp_ms == 2);
 }
 
+TEST_CASE("A position file saved in place over a longer one reads back as the last save")
+{
+    TempDir dir;
+    const auto file = dir.path() / "position";
+    {
+        std::ofstream(file) << "7 123\n";  // a file from before fixed-width saves
+    }
+    CHECK(load_position(file) == WalPosition{7, 123});
+    PositionFile position(file);
+    position.save({4'000'000'000U, 18'000'000'000'000'000'000ULL});
+    CHECK(load_position(file) == WalPosition{4'000'000'000U, 18'000'000'000'000'000'000ULL});
+    position.save({2, 5});
+    CHECK(load_position(file) == WalPosition{2, 5});
+    CHECK(std::filesystem::file_size(file) == 32);
+}
+
 TEST_CASE("Exceeding wal.max_size deletes the oldest segments and counts their unsent samples")
 {
     TempDir dir;
@@ -358,6 +375,61 @@ TEST_CASE("A series whose record left the WAL is logged again before its next sa
     const auto back = read_all(wal, pos);
     REQUIRE(back.samples.size() == 1);
     CHECK(back.series.at(quiet) == metric("quiet"));
+}
+
+TEST_CASE("A checkpoint of thousands of series is written in bounded records and read back whole")
+{
+    TempDir dir;
+    auto cfg = wal_config(dir);
+    cfg.segment_size = 4096;
+    constexpr int kSeries = 3000;
+    std::vector<SeriesRef> refs;
+    WalPosition pos;
+    {
+        prometheus::Registry registry;
+        Wal wal(cfg, registry);
+        wal.register_reader("r");
+        auto app = wal.appender();
+        for (int i = 0; i < kSeries; ++i) {
+            refs.push_back(app->series(metric("s" + std::to_string(i))));
+            app->append(refs.back(), 1, i);
+            app->commit();
+        }
+        // One record larger than a segment: it opens a new head, and every series has a sample
+        // there, so once the segments before it go, all of them are live in the checkpoint.
+        for (const auto ref : refs) {
+            app->append(ref, 2, 0);
+        }
+        app->commit();
+        wal.acknowledge("r", read_all(wal).end);
+        REQUIRE(wal.checkpoint().has_value());
+        pos = read_all(wal).end;
+
+        // The checkpoint holds one series record per 1024 series, not one giant record.
+        const auto path = dir.path() / checkpoint_name(*wal.checkpoint());
+        RecordFileReader file(path, 0);
+        Frame frame;
+        std::vector<SeriesEntry> entries;
+        std::size_t records = 0, largest = 0, total = 0;
+        while (file.next(std::filesystem::file_size(path), frame) == FrameStatus::Ok) {
+            REQUIRE(decode_series(frame.payload, entries));
+            ++records;
+            largest = std::max(largest, entries.size());
+            total += entries.size();
+        }
+        CHECK(records == 3);
+        CHECK(largest == 1024);
+        CHECK(total == kSeries);
+        CHECK(read_all(wal).series.size() == kSeries);
+    }
+    prometheus::Registry registry;
+    Wal wal(cfg, registry);
+    auto app = wal.appender();
+    CHECK(app->series(metric("s0")) == refs.front());
+    CHECK(app->series(metric("s2999")) == refs.back());
+    app->append(refs[1500], 3, 1);
+    app->commit();
+    CHECK(read_all(wal, pos).series.at(refs[1500]) == metric("s1500"));
 }
 
 TEST_CASE("Reader names that are not plain file names are refused")
