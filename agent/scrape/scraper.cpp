@@ -103,6 +103,31 @@ struct Scraper::Impl {
 
     beast::tcp_stream& lowest() { return tls ? beast::get_lowest_layer(*tls) : *plain; }
 
+    // One deadline for a whole request/response exchange. Beast's stream timeout arms and cancels
+    // a timer around every read and write, and each change of the reactor's earliest deadline is a
+    // timerfd_settime: at 100k samples/s (64 KiB reads) that was 16% of the scrape thread's CPU.
+    asio::steady_timer exchange_timer{executor};
+    std::uint64_t exchanges = 0;
+    bool timed_out = false;
+
+    void arm(std::chrono::steady_clock::time_point deadline) {
+        lowest().expires_never();
+        timed_out = false;
+        exchange_timer.expires_at(deadline);
+        exchange_timer.async_wait([this, exchange = ++exchanges](error_code ec) {
+            // Cancelled (also by the scraper's destruction: then nothing of it may be touched), or
+            // it fired just as that exchange ended.
+            if (ec || exchange != exchanges) return;
+            timed_out = true;
+            cancel();
+        });
+    }
+
+    void disarm() {
+        exchange_timer.cancel();
+        ++exchanges;
+    }
+
     asio::awaitable<std::pair<error_code, tcp::resolver::results_type>> resolve(const HostPort& hp,
                                                                                  std::chrono::milliseconds timeout) {
         using namespace asio::experimental::awaitable_operators;
@@ -208,7 +233,7 @@ asio::awaitable<ScrapeResponse> Scraper::scrape(const ScrapeRequest& req) {
                 co_return fail(fmt::format("dial tcp {}: connect: {}", req.address, ec.message()));
             }
         }
-        impl_->lowest().expires_at(deadline);
+        impl_->arm(deadline);
         parser.emplace();
         parser->header_limit(kHeaderLimit);
         // Prometheus fails a body of body_size_limit bytes or more; Beast's limit is inclusive.
@@ -218,7 +243,9 @@ asio::awaitable<ScrapeResponse> Scraper::scrape(const ScrapeRequest& req) {
             parser->body_limit(boost::none);
         const error_code ec = impl_->tls ? co_await impl_->exchange(*impl_->tls, request, *parser)
                                          : co_await impl_->exchange(*impl_->plain, request, *parser);
+        impl_->disarm();
         if (!ec) break;
+        if (impl_->timed_out) co_return fail("context deadline exceeded");
         if (reused && attempt == 0 && !parser->got_some() && is_stale_connection_error(ec)) {
             impl_->close();
             continue;

@@ -233,6 +233,30 @@ TEST_CASE("Consecutive scrapes reuse one keep-alive connection") {
     CHECK(h.loop->connections_opened() == 1);
 }
 
+TEST_CASE("A finished exchange disarms its deadline, and a timed-out scrape does not spoil the next") {
+    TestServer server;
+    server.set_reply({.body = kBody});
+    Harness h(server.address(), {}, 2s);
+    // Harness::scrape runs the io_context until no work is left: a deadline timer left armed
+    // would hold each scrape for the whole 2 s timeout.
+    const auto t0 = std::chrono::steady_clock::now();
+    for (int i = 0; i < 3; ++i) {
+        h.scrape();
+        CHECK(h.last("up") == 1);
+    }
+    CHECK(std::chrono::steady_clock::now() - t0 < 1500ms);
+    CHECK(server.connections() == 1);
+
+    server.set_reply({.body = kBody, .delay = 3s});
+    Harness slow(server.address(), {}, 300ms);
+    slow.scrape();
+    CHECK_THAT(slow.loop->status().last_error, Catch::EndsWith("context deadline exceeded"));
+    server.set_reply({.body = kBody});
+    slow.scrape();
+    CHECK(slow.last("up") == 1);
+    CHECK(slow.loop->status().last_error.empty());
+}
+
 TEST_CASE("A kept-alive connection the server closed is replaced without failing the scrape") {
     TestServer server;
     server.set_reply({.body = kBody});
