@@ -6,7 +6,6 @@
 
 #include <cstdint>
 #include <string>
-#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -27,11 +26,5 @@ struct Sample {
 // Brings a label set into canonical order and drops labels with empty values (an empty value means
 // "no such label" in Prometheus, and remote-write receivers must not get them).
 void sort_labels(Labels& labels);
-
-// A byte string that identifies a canonical label set; used as the key of the series index.
-std::string labels_key(const Labels& labels);
-
-// The label set back from labels_key's bytes (which hold nothing else, so the WAL keeps only them).
-Labels labels_from_key(std::string_view key);
 
 }  // namespace autoscrape::storage

@@ -3,9 +3,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
-#include <cerrno>
 #include <fstream>
-#include <system_error>
 
 #include <fmt/format.h>
 
@@ -15,7 +13,7 @@ PositionFile::PositionFile(const std::filesystem::path& path)
     : file_(::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644))
 {
     if (!file_.is_open()) {
-        throw std::system_error(errno, std::generic_category(), "open " + path.string());
+        throw_errno("open " + path.string());
     }
 }
 
@@ -25,7 +23,7 @@ void PositionFile::save(WalPosition pos)
     // previous one, whatever the numbers.
     const auto text = fmt::format("{:010} {:020}\n", pos.segment, pos.offset);
     if (::pwrite(file_.fd(), text.data(), text.size(), 0) != static_cast<ssize_t>(text.size())) {
-        throw std::system_error(errno, std::generic_category(), "write position");
+        throw_errno("write position");
     }
 }
 

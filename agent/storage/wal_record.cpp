@@ -1,6 +1,7 @@
 #include "agent/storage/wal_record.hpp"
 
 #include <cstring>
+#include <stdexcept>
 
 #include "agent/storage/crc32c.hpp"
 
@@ -102,14 +103,19 @@ private:
     std::size_t pos_ = 0;
 };
 
-void put_series(std::string& out, SeriesRef ref, const Labels& labels)
+void put_labels(std::string& out, const Labels& labels)
 {
-    put_varint(out, ref);
-    put_varint(out, labels.size());
     for (const auto& [name, value] : labels) {
         put_string(out, name);
         put_string(out, value);
     }
+}
+
+void put_series(std::string& out, SeriesRef ref, const Labels& labels)
+{
+    put_varint(out, ref);
+    put_varint(out, labels.size());
+    put_labels(out, labels);
 }
 
 }  // namespace
@@ -231,6 +237,26 @@ bool decode_samples(std::string_view payload, std::vector<Sample>& out)
         out.push_back(Sample{ref, static_cast<std::int64_t>(ts), v});
     }
     return c.remaining() == 0;
+}
+
+std::string labels_key(const Labels& labels)
+{
+    std::string key;
+    put_labels(key, labels);
+    return key;
+}
+
+Labels labels_from_key(std::string_view key)
+{
+    Labels labels;
+    Cursor c(key);
+    while (c.remaining() > 0) {
+        auto& [name, value] = labels.emplace_back();
+        if (!c.string(name) || !c.string(value)) {
+            throw std::invalid_argument("labels_from_key: truncated label");
+        }
+    }
+    return labels;
 }
 
 std::uint64_t samples_in_payload(std::string_view payload)

@@ -18,11 +18,6 @@ namespace {
 constexpr std::string_view kCheckpointPrefix = "checkpoint.";
 constexpr std::size_t kReadChunk = 1 << 20;
 
-[[noreturn]] void throw_errno(const std::string& what)
-{
-    throw std::system_error(errno, std::generic_category(), what);
-}
-
 std::optional<std::uint32_t> parse_index(std::string_view digits)
 {
     if (digits.size() != 8) {
@@ -63,6 +58,11 @@ std::vector<std::uint32_t> list_segments(const std::filesystem::path& dir)
     }
     std::sort(out.begin(), out.end());
     return out;
+}
+
+void throw_errno(const std::string& what)
+{
+    throw std::system_error(errno, std::generic_category(), what);
 }
 
 File& File::operator=(File&& other) noexcept

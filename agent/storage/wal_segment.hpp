@@ -25,6 +25,9 @@ std::optional<std::uint32_t> parse_checkpoint_name(std::string_view name);
 // Segment indices present in `dir`, ascending.
 std::vector<std::uint32_t> list_segments(const std::filesystem::path& dir);
 
+// Throws std::system_error for errno, prefixed with `what`.
+[[noreturn]] void throw_errno(const std::string& what);
+
 // An owned file descriptor.
 class File {
 public:
