@@ -59,8 +59,11 @@ std::size_t Shard::push(std::span<const QueuedSample> samples)
         ++accepted;
     }
     // The sender sleeps on an empty queue, and while a batch fills up: wake it for its first
-    // sample and for a full batch, not for every push.
-    if ((was_empty && accepted > 0) || queued() >= ctx_.config.queue_config.max_samples_per_send) {
+    // sample and for a full batch, not for every push. After unlocking, or it would wake only to
+    // block on mu_ (two more futex calls and a context switch per push).
+    const bool wake = (was_empty && accepted > 0) || queued() >= ctx_.config.queue_config.max_samples_per_send;
+    lock.unlock();
+    if (wake) {
         not_empty_.notify_one();
     }
     return accepted;
