@@ -5,6 +5,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include "agent/storage/label_encoding.hpp"
+
 namespace autoscrape::remote {
 
 namespace {
@@ -152,8 +154,14 @@ void QueueManager::remember_series(const storage::SeriesEntry& entry)
         labels.emplace_back(label.name, label.value);
     }
     encoded_.clear();
-    encode_labels(labels, encoded_);
-    series_.keep(entry.ref, encoded_);
+    storage::encode_labels(labels, encoded_);
+    // Sent as logged (no external label or relabelling changed it), the series has the bytes of
+    // the WAL's key for it: point at those instead of keeping a second copy.
+    if (const auto key = wal_.series_key(entry.ref); key == encoded_) {
+        series_.refer(entry.ref, key);
+    } else {
+        series_.keep(entry.ref, encoded_);
+    }
 }
 
 bool QueueManager::handle(const storage::WalRecord& record, storage::WalPosition end)

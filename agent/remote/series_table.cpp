@@ -32,12 +32,17 @@ EncodedSeriesTable::Slot& EncodedSeriesTable::slot(storage::SeriesRef ref)
 
 void EncodedSeriesTable::keep(storage::SeriesRef ref, std::string_view encoded)
 {
-    if (encoded.size() > UINT32_MAX) {
+    refer(ref, encoded.empty() ? encoded : arena_.store(encoded));
+}
+
+void EncodedSeriesTable::refer(storage::SeriesRef ref, std::string_view stable)
+{
+    if (stable.size() > UINT32_MAX) {
         throw std::length_error("encoded labels of series " + std::to_string(ref) + " exceed 4 GiB");
     }
     Slot& s = slot(ref);
-    s.data = encoded.empty() ? &kEmpty : arena_.store(encoded).data();
-    s.size = static_cast<std::uint32_t>(encoded.size());
+    s.data = stable.empty() ? &kEmpty : stable.data();
+    s.size = static_cast<std::uint32_t>(stable.size());
 }
 
 void EncodedSeriesTable::drop(storage::SeriesRef ref)

@@ -1,8 +1,9 @@
 // The labels of every series an endpoint sends, by WAL series ref, already encoded as the request
-// body carries them (encode_labels). A series is encoded once, when its series record is read;
-// each of its samples then costs a copy of these bytes. The bytes lie back to back in blocks that
-// never move, so shards can hold views of them while the WAL reader adds series, and a series
-// takes its encoded size plus 16 bytes instead of a vector of string pairs.
+// body carries them (storage::encode_labels). A series is encoded once, when its series record is
+// read; each of its samples then costs a copy of these bytes. The bytes lie back to back in blocks
+// that never move (or are the WAL's own key bytes, which never move either), so shards can hold
+// views of them while the WAL reader adds series, and a series takes its encoded size plus 16 bytes
+// (16 bytes alone when it refers to the WAL's key) instead of a vector of string pairs.
 #pragma once
 
 #include <cstdint>
@@ -23,7 +24,12 @@ public:
     // The encoded labels of a kept series; nullopt when the ref is unknown or was dropped.
     std::optional<std::string_view> find(storage::SeriesRef ref) const;
 
+    // Keeps a copy of `encoded`.
     void keep(storage::SeriesRef ref, std::string_view encoded);
+
+    // Keeps the view itself: for bytes that outlive the table at a fixed address (the WAL's key
+    // of the series, see Wal::series_key), so they need not be stored twice.
+    void refer(storage::SeriesRef ref, std::string_view stable);
 
     // write_relabel_configs dropped the series: its samples are not sent.
     void drop(storage::SeriesRef ref);

@@ -28,7 +28,7 @@
 namespace autoscrape::remote {
 
 struct QueuedSample {
-    std::string_view labels;  // encoded (encode_labels), owned by the queue manager's series table
+    std::string_view labels;  // encoded (storage::encode_labels), owned by the queue manager's series table
     storage::SeriesRef ref = 0;
     std::int64_t timestamp_ms = 0;
     double value = 0;

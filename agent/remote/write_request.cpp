@@ -5,56 +5,21 @@
 
 #include <snappy.h>
 
+#include "agent/storage/label_encoding.hpp"
+#include "agent/storage/protobuf_wire.hpp"
+
 namespace autoscrape::remote {
 
 namespace {
 
-// Field keys: (field number << 3) | wire type (0 varint, 1 fixed64, 2 length-delimited).
-constexpr char kTimeseriesKey = (1 << 3) | 2;
-constexpr char kLabelsKey = (1 << 3) | 2;
-constexpr char kSamplesKey = (2 << 3) | 2;
-constexpr char kNameKey = (1 << 3) | 2;
-constexpr char kValueKey = (2 << 3) | 2;
-constexpr char kSampleValueKey = (1 << 3) | 1;
-constexpr char kSampleTimestampKey = (2 << 3) | 0;
+using storage::wire::field_size;
+using storage::wire::put_varint;
+using storage::wire::varint_size;
 
-constexpr std::string_view kNameLabel = "__name__";
-
-std::size_t varint_size(std::uint64_t v)
-{
-    std::size_t n = 1;
-    while (v >= 0x80) {
-        v >>= 7;
-        ++n;
-    }
-    return n;
-}
-
-// Writes into space already reserved by the caller; returns the advanced pointer.
-char* put_varint(char* p, std::uint64_t v)
-{
-    while (v >= 0x80) {
-        *p++ = static_cast<char>((v & 0x7f) | 0x80);
-        v >>= 7;
-    }
-    *p++ = static_cast<char>(v);
-    return p;
-}
-
-char* put_bytes(char* p, char key, std::string_view s)
-{
-    *p++ = key;
-    p = put_varint(p, s.size());
-    std::memcpy(p, s.data(), s.size());
-    return p + s.size();
-}
-
-std::size_t field_size(std::size_t body) { return 1 + varint_size(body) + body; }
-
-std::size_t label_size(std::string_view name, std::string_view value)
-{
-    return field_size(name.size()) + field_size(value.size());
-}
+constexpr char kTimeseriesKey = storage::wire::key(1, 2);
+constexpr char kSamplesKey = storage::wire::key(2, 2);
+constexpr char kSampleValueKey = storage::wire::key(1, 1);
+constexpr char kSampleTimestampKey = storage::wire::key(2, 0);
 
 std::size_t sample_size(const Point& p)
 {
@@ -62,46 +27,7 @@ std::size_t sample_size(const Point& p)
     return 1 + 8 + 1 + varint_size(static_cast<std::uint64_t>(p.timestamp_ms));
 }
 
-using Label = std::pair<std::string, std::string>;
-
-bool canonical_less(const Label* a, const Label* b)
-{
-    const bool a_name = a->first == kNameLabel;
-    const bool b_name = b->first == kNameLabel;
-    if (a_name != b_name) {
-        return a_name;
-    }
-    return a->first < b->first;
-}
-
 }  // namespace
-
-void encode_labels(const storage::Labels& labels, std::string& out)
-{
-    thread_local std::vector<const Label*> order;
-    order.clear();
-    for (const auto& l : labels) {
-        if (!l.second.empty()) {
-            order.push_back(&l);
-        }
-    }
-    if (!std::is_sorted(order.begin(), order.end(), canonical_less)) {
-        std::sort(order.begin(), order.end(), canonical_less);
-    }
-    std::size_t size = 0;
-    for (const auto* l : order) {
-        size += field_size(label_size(l->first, l->second));
-    }
-    const std::size_t start = out.size();
-    out.resize(start + size);
-    char* p = out.data() + start;
-    for (const auto* l : order) {
-        *p++ = kLabelsKey;
-        p = put_varint(p, label_size(l->first, l->second));
-        p = put_bytes(p, kNameKey, l->first);
-        p = put_bytes(p, kValueKey, l->second);
-    }
-}
 
 void WriteRequestEncoder::clear()
 {
@@ -128,7 +54,7 @@ char* WriteRequestEncoder::extend(std::size_t n)
 void WriteRequestEncoder::add_series(const storage::Labels& labels, std::span<const Point> samples)
 {
     labels_.clear();
-    encode_labels(labels, labels_);
+    storage::encode_labels(labels, labels_);
     add_series(labels_, samples);
 }
 

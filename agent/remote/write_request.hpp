@@ -6,8 +6,8 @@
 // Label{string name = 1; string value = 2}, Sample{double value = 1; int64 timestamp = 2}.
 // Hand-written so a batch is encoded straight into one reused buffer: no message objects, and no
 // allocation once the buffers have grown to the batch size. A series' labels are the same bytes in
-// every request, so callers that send a series often encode them once (encode_labels) and pass
-// the bytes: a sample then costs a copy of them, not a sort and an encoding.
+// every request, so callers that send a series often encode them once (storage::encode_labels)
+// and pass the bytes: a sample then costs a copy of them, not a sort and an encoding.
 #pragma once
 
 #include <cstdint>
@@ -27,21 +27,16 @@ struct Point {
     double value = 0;  // written as raw IEEE bits, so StaleNaN stays StaleNaN
 };
 
-// Appends the labels of one TimeSeries as protobuf fields (`repeated Label labels = 1`): __name__
-// first, then by name, labels with an empty value left out (an empty value means "no such label";
-// receivers must not get them). The labels need not be pre-sorted.
-void encode_labels(const storage::Labels& labels, std::string& out);
-
 class WriteRequestEncoder {
 public:
     // Starts a new request; the buffers keep their capacity.
     void clear();
 
-    // Appends one TimeSeries with labels as encode_labels writes them. A series without samples
-    // is not sent at all.
+    // Appends one TimeSeries with labels encoded by storage::encode_labels. A series without
+    // samples is not sent at all.
     void add_series(const storage::Labels& labels, std::span<const Point> samples);
 
-    // The same with labels already encoded by encode_labels.
+    // The same with labels already encoded by storage::encode_labels.
     void add_series(std::string_view encoded_labels, std::span<const Point> samples);
 
     std::size_t series_count() const { return series_; }

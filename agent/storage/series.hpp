@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -22,6 +23,9 @@ struct Sample {
     std::int64_t timestamp_ms = 0;
     double value = 0;
 };
+
+// The canonical order of label names: __name__ first, then bytewise.
+bool canonical_name_less(std::string_view a, std::string_view b);
 
 // Brings a label set into canonical order and drops labels with empty values (an empty value means
 // "no such label" in Prometheus, and remote-write receivers must not get them).

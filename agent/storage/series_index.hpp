@@ -1,4 +1,4 @@
-// The WAL's series index: each series' labels_key bytes by ref, and the ref of a label set.
+// The WAL's series index: each series' encode_labels() bytes by ref, and the ref of a label set.
 //
 // Sized for a hundred thousand series and more: the key bytes lie in a ByteArena, each ref takes a
 // 16-byte slot, and the lookup table is open addressing over refs (4 bytes a slot, at most half
@@ -23,7 +23,8 @@ public:
     // finds the same labels under two refs). Refs between size() and `ref` stay without a key.
     void assign(SeriesRef ref, std::string_view key);
 
-    // The key of `ref`; empty for a ref never assigned (or beyond size()).
+    // The key of `ref`; empty for a ref never assigned (or beyond size()). Key bytes are never moved
+    // or freed while the index lives, not even when assign() gives the ref another key.
     std::string_view key(SeriesRef ref) const;
 
     // The highest ref assigned so far.

@@ -5,6 +5,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include "agent/storage/label_encoding.hpp"
+
 namespace autoscrape::storage {
 
 namespace fs = std::filesystem;
@@ -71,22 +73,33 @@ std::unique_ptr<Appender> Wal::appender() { return std::make_unique<WalAppender>
 SeriesRef Wal::series_ref(Labels labels)
 {
     sort_labels(labels);
-    std::string key = labels_key(labels);
-    std::lock_guard lock(mu_);
-    if (const SeriesRef known = index_.find(key); known != 0) {
-        return known;
+    std::string key;
+    encode_labels(labels, key);
+    SeriesRef ref = 0;
+    {
+        std::lock_guard lock(mu_);
+        if (const SeriesRef known = index_.find(key); known != 0) {
+            return known;
+        }
+        ref = series_.size() + 1;
+        buf_.clear();
+        encode_series_record(buf_, ref, labels);
+        write_locked(buf_, 0);
+        series_.push_back(SeriesState{head_index_, true});
+        index_.assign(ref, key);
+        enforce_limits_locked();
     }
-    const SeriesRef ref = series_.size() + 1;
-    buf_.clear();
-    encode_series_record(buf_, ref, labels);
-    write_locked(buf_, 0);
-    series_.push_back(SeriesState{head_index_, true});
-    index_.assign(ref, key);
-    enforce_limits_locked();
+    wake_readers_after_commit();
     return ref;
 }
 
 void Wal::write_samples(std::span<const Sample> samples)
+{
+    log_samples(samples);
+    wake_readers_after_commit();
+}
+
+void Wal::log_samples(std::span<const Sample> samples)
 {
     std::lock_guard lock(mu_);
     buf_.clear();
@@ -97,7 +110,7 @@ void Wal::write_samples(std::span<const Sample> samples)
         if (!series_[s.ref - 1].in_wal) {
             // Its series record went with a deleted segment and missed the checkpoint: log it again
             // so every reader can still resolve the ref.
-            encode_series_record(buf_, s.ref, labels_from_key(index_.key(s.ref)));
+            encode_series_record(buf_, s.ref, decode_labels(index_.key(s.ref)));
         }
     }
     encode_samples_record(buf_, samples);
@@ -128,10 +141,14 @@ void Wal::write_locked(const std::string& records, std::uint64_t samples)
     info.last_write = std::chrono::system_clock::now();
     total_size_ += records.size();
     update_gauges();
-    {
-        std::lock_guard commit_lock(commit_mu_);
-        ++commits_;
-    }
+    std::lock_guard commit_lock(commit_mu_);
+    ++commits_;
+}
+
+void Wal::wake_readers_after_commit() const
+{
+    // Called once mu_ is released: a reader woken while the writer still holds it would block on
+    // it at once, and each such round trip costs two more futex calls and a context switch.
     commit_cv_.notify_all();
 }
 
@@ -323,7 +340,7 @@ void Wal::write_checkpoint(std::uint32_t index, std::uint32_t first_kept)
             s.in_wal = false;
             continue;
         }
-        chunk.push_back(SeriesEntry{i + 1, labels_from_key(index_.key(i + 1))});
+        chunk.push_back(SeriesEntry{i + 1, decode_labels(index_.key(i + 1))});
         if (chunk.size() == kSeriesPerRecord) {
             encode_chunk();
         }
@@ -365,6 +382,12 @@ std::optional<std::uint32_t> Wal::next_segment(std::uint32_t index) const
         return std::nullopt;
     }
     return it->first;
+}
+
+std::string_view Wal::series_key(SeriesRef ref) const
+{
+    std::lock_guard lock(mu_);
+    return index_.key(ref);
 }
 
 std::uint64_t Wal::committed_size(std::uint32_t index) const

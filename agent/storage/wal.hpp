@@ -89,6 +89,10 @@ public:
     std::optional<std::uint32_t> next_segment(std::uint32_t index) const;
     // Bytes of segment `index` that hold complete, committed records (0 if it is gone).
     std::uint64_t committed_size(std::uint32_t index) const;
+    // The labels of `ref` as encode_labels() writes them (empty if unknown). The bytes stay at their
+    // address for the Wal's lifetime, even if replay later gives the ref other labels, so a reader
+    // may keep the view instead of a copy of its own.
+    std::string_view series_key(SeriesRef ref) const;
 
 private:
     friend class WalAppender;
@@ -106,13 +110,18 @@ private:
 
     SeriesRef series_ref(Labels labels);
     void write_samples(std::span<const Sample> samples);
+    // write_samples without the wake-up: takes mu_ and logs the samples (and any series record
+    // they need again).
+    void log_samples(std::span<const Sample> samples);
 
     void replay();
     void load_checkpoint(std::uint32_t index);
     void recover_segment(std::uint32_t index);
     void remember_series(SeriesEntry&& entry, std::uint32_t segment);
     void open_head(std::uint32_t index);
+    // Writes records and counts a commit; readers are woken by wake_readers_after_commit().
     void write_locked(const std::string& records, std::uint64_t samples);
+    void wake_readers_after_commit() const;
     void fsync_head_locked();
     void enforce_limits_locked();
     void delete_segments_before(std::uint32_t new_first);
@@ -130,7 +139,7 @@ private:
 
     mutable std::mutex mu_;
     std::vector<SeriesState> series_;  // by ref - 1; refs are dense
-    SeriesIndex index_;  // labels_key() of each series: its ref and, decoded, its labels
+    SeriesIndex index_;  // encode_labels() of each series: its ref and, decoded, its labels
     std::map<std::uint32_t, SegmentInfo> segments_;
     std::uint64_t total_size_ = 0;
     std::optional<std::uint32_t> checkpoint_;

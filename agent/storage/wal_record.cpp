@@ -4,6 +4,7 @@
 #include <stdexcept>
 
 #include "agent/storage/crc32c.hpp"
+#include "agent/storage/protobuf_wire.hpp"
 
 namespace autoscrape::storage {
 
@@ -11,11 +12,8 @@ namespace {
 
 void put_varint(std::string& out, std::uint64_t v)
 {
-    while (v >= 0x80) {
-        out.push_back(static_cast<char>((v & 0x7f) | 0x80));
-        v >>= 7;
-    }
-    out.push_back(static_cast<char>(v));
+    char bytes[10];
+    out.append(bytes, wire::put_varint(bytes, v));
 }
 
 std::uint64_t zigzag(std::int64_t v)
@@ -59,21 +57,7 @@ class Cursor {
 public:
     explicit Cursor(std::string_view data) : data_(data) {}
 
-    bool varint(std::uint64_t& v)
-    {
-        v = 0;
-        for (int shift = 0; shift < 64; shift += 7) {
-            if (pos_ >= data_.size()) {
-                return false;
-            }
-            const auto byte = static_cast<std::uint8_t>(data_[pos_++]);
-            v |= static_cast<std::uint64_t>(byte & 0x7f) << shift;
-            if ((byte & 0x80) == 0) {
-                return true;
-            }
-        }
-        return false;
-    }
+    bool varint(std::uint64_t& v) { return wire::get_varint(data_, pos_, v); }
 
     bool string(std::string& s)
     {
@@ -237,26 +221,6 @@ bool decode_samples(std::string_view payload, std::vector<Sample>& out)
         out.push_back(Sample{ref, static_cast<std::int64_t>(ts), v});
     }
     return c.remaining() == 0;
-}
-
-std::string labels_key(const Labels& labels)
-{
-    std::string key;
-    put_labels(key, labels);
-    return key;
-}
-
-Labels labels_from_key(std::string_view key)
-{
-    Labels labels;
-    Cursor c(key);
-    while (c.remaining() > 0) {
-        auto& [name, value] = labels.emplace_back();
-        if (!c.string(name) || !c.string(value)) {
-            throw std::invalid_argument("labels_from_key: truncated label");
-        }
-    }
-    return labels;
 }
 
 std::uint64_t samples_in_payload(std::string_view payload)

@@ -55,15 +55,6 @@ FrameStatus parse_frame(std::string_view buf, Frame& frame);
 bool decode_series(std::string_view payload, std::vector<SeriesEntry>& out);
 bool decode_samples(std::string_view payload, std::vector<Sample>& out);
 
-// A byte string that identifies a canonical label set, the key of the WAL's series index: the labels
-// as a series record writes them after its label count (each name and value length-prefixed, so no
-// byte inside one can make two different sets collide).
-std::string labels_key(const Labels& labels);
-
-// The label set back from labels_key's bytes (which hold nothing else, so the WAL keeps only them);
-// throws std::invalid_argument on damaged bytes.
-Labels labels_from_key(std::string_view key);
-
 // Number of samples a samples payload announces, without decoding it (for drop accounting).
 std::uint64_t samples_in_payload(std::string_view payload);
 

@@ -4,6 +4,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "agent/storage/label_encoding.hpp"
 #include "agent/storage/wal.hpp"
 
 namespace autoscrape::storage {
@@ -75,7 +76,9 @@ void Wal::remember_series(SeriesEntry&& entry, std::uint32_t segment)
     state.in_wal = true;
     // The same labels again (re-logged, or in the checkpoint and a segment) change nothing; other
     // labels under a known ref, or known labels under a new ref, move the index to the newest.
-    index_.assign(entry.ref, labels_key(entry.labels));
+    std::string key;
+    encode_labels(entry.labels, key);
+    index_.assign(entry.ref, key);
 }
 
 void Wal::load_checkpoint(std::uint32_t index)

@@ -50,3 +50,16 @@ TEST_CASE("Views handed out stay valid and unchanged while many more series are 
     CHECK(table.find(20'001)->size() == 50'000);
     CHECK(table.find(20'002) == std::string_view("after"));
 }
+
+TEST_CASE("A series referring to stable bytes hands out those bytes, not a copy")
+{
+    const std::string wal_key = "labels as the WAL keeps them";
+    EncodedSeriesTable table;
+    table.refer(3, wal_key);
+    table.refer(4, "");
+    REQUIRE(table.find(3));
+    CHECK(table.find(3)->data() == wal_key.data());
+    CHECK(*table.find(3) == wal_key);
+    REQUIRE(table.find(4));  // known, with no labels, like keep(ref, "")
+    CHECK(table.find(4)->empty());
+}

@@ -7,6 +7,7 @@
 
 #include "agent/remote/headers.hpp"
 #include "agent/remote/write_request.hpp"
+#include "agent/storage/label_encoding.hpp"
 #include "agent/storage/stale.hpp"
 #include "remote.pb.h"
 
@@ -178,7 +179,7 @@ TEST_CASE("Labels encoded once give the same request as labels encoded per serie
     per_series.add_series(labels, points);
 
     std::string encoded;
-    remote::encode_labels(labels, encoded);
+    storage::encode_labels(labels, encoded);
     WriteRequestEncoder once;
     once.add_series(encoded, points);
     once.add_series(encoded, points);

@@ -5,6 +5,7 @@
 #include <limits>
 
 #include "agent/storage/crc32c.hpp"
+#include "agent/storage/label_encoding.hpp"
 #include "agent/storage/series.hpp"
 #include "agent/storage/stale.hpp"
 #include "agent/storage/wal_record.hpp"
@@ -42,23 +43,40 @@ TEST_CASE("Label sets are put in canonical order with __name__ first and empty v
     CHECK(labels == Labels{{"__name__", "up"}, {"Alpha", "x"}, {"job", "j"}, {"zone", "b"}});
 }
 
-TEST_CASE("Different label sets never share a key even when their bytes concatenate alike")
+TEST_CASE("Different label sets never share an encoding even when their bytes concatenate alike")
 {
-    CHECK(labels_key({{"a", "bc"}}) != labels_key({{"ab", "c"}}));
-    CHECK(labels_key({{"a", "b"}, {"c", "d"}}) != labels_key({{"a", "bcd"}}));
+    const auto encoded = [](const Labels& labels) {
+        std::string out;
+        encode_labels(labels, out);
+        return out;
+    };
+    CHECK(encoded({{"a", "bc"}}) != encoded({{"ab", "c"}}));
+    CHECK(encoded({{"a", "b"}, {"c", "d"}}) != encoded({{"a", "bcd"}}));
+    // Order and empty values do not matter: the encoding is of the canonical set.
+    CHECK(encoded({{"b", "2"}, {"a", "1"}, {"c", ""}}) == encoded({{"a", "1"}, {"b", "2"}}));
 }
 
-TEST_CASE("A label set comes back from its key unchanged, and a damaged key is refused")
+TEST_CASE("A label set comes back from its encoding unchanged, and damaged bytes are refused")
 {
     const Labels labels{{"__name__", "up"}, {"instance", std::string(300, 'i')}, {"job", "j\n\"x"}};
-    const std::string key = labels_key(labels);
-    CHECK(labels_from_key(key) == labels);
-    CHECK(labels_from_key("").empty());
-    CHECK_THROWS_AS(labels_from_key(key.substr(0, key.size() - 1)), std::invalid_argument);
-    CHECK_THROWS_AS(labels_from_key(key.substr(0, 2)), std::invalid_argument);
-    CHECK_THROWS_AS(labels_from_key("\x80"), std::invalid_argument);  // a length cut short
-    // One length byte per short string: __name__="up" takes 1 + 8 + 1 + 2 bytes.
-    CHECK(labels_key({{"__name__", "up"}}).size() == 12);
+    std::string key;
+    encode_labels(labels, key);
+    CHECK(decode_labels(key) == labels);
+    CHECK(decode_labels("").empty());
+    CHECK_THROWS_AS(decode_labels(key.substr(0, key.size() - 1)), std::invalid_argument);
+    CHECK_THROWS_AS(decode_labels(key.substr(0, 2)), std::invalid_argument);
+    CHECK_THROWS_AS(decode_labels("\x0a\x80"), std::invalid_argument);  // a length cut short
+    CHECK_THROWS_AS(decode_labels(std::string("\x12\x00", 2)), std::invalid_argument);  // not a Label field
+    // A Label with bytes after its value, or a name without a value, is not one this encoder writes;
+    // nor is anything but a Label after a good one.
+    CHECK_THROWS_AS(decode_labels(std::string("\x0a\x07\x0a\x01" "a\x12\x01" "bx", 9)), std::invalid_argument);
+    CHECK_THROWS_AS(decode_labels(std::string("\x0a\x06\x0a\x01" "a\x12\x01" "b", 8) + "x"),
+                    std::invalid_argument);
+    CHECK_THROWS_AS(decode_labels(std::string("\x0a\x03\x0a\x01" "a", 5)), std::invalid_argument);
+    // The remote-write Label message: 0x0a, its length, then name and value as fields 1 and 2.
+    std::string up;
+    encode_labels({{"__name__", "up"}}, up);
+    CHECK(up == std::string("\x0a\x0e\x0a\x08__name__\x12\x02up", 16));
 }
 
 TEST_CASE("StaleNaN is told apart from an ordinary NaN by its bits")

@@ -4,6 +4,7 @@
 #include <fstream>
 #include <thread>
 
+#include "agent/storage/label_encoding.hpp"
 #include "agent/storage/stale.hpp"
 #include "wal_test_support.hpp"
 
@@ -22,6 +23,25 @@ TEST_CASE("The same label set gets the same ref whatever its label order")
     CHECK(a == b);
     CHECK(a != c);
     CHECK(a != 0);
+}
+
+TEST_CASE("A series' key is its labels in remote-write encoding and stays at its address")
+{
+    TempDir dir;
+    prometheus::Registry registry;
+    Wal wal(wal_config(dir), registry);
+    auto app = wal.appender();
+    const auto ref = app->series({{"job", "j"}, {"__name__", "up"}});
+    const std::string_view key = wal.series_key(ref);
+    std::string want;
+    encode_labels({{"__name__", "up"}, {"job", "j"}}, want);
+    CHECK(key == want);
+    for (int i = 0; i < 20'000; ++i) {  // many more keys: the index and its arena grow
+        app->series(metric("m", std::to_string(i)));
+    }
+    CHECK(wal.series_key(ref).data() == key.data());
+    CHECK(key == want);
+    CHECK(wal.series_key(ref + 100'000).empty());
 }
 
 TEST_CASE("A reader sees committed samples in order and never rolled-back ones")
