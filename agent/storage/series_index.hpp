@@ -1,8 +1,7 @@
 // The WAL's series index: each series' encode_labels() bytes by ref, and the ref of a label set.
 //
 // Sized for a hundred thousand series and more: the key bytes lie in a ByteArena, each ref takes a
-// 16-byte slot, and the lookup table is open addressing over refs (4 bytes a slot, at most half
-// full). A deque of std::string keys plus an unordered_map of views cost ~100 bytes more per series.
+// 16-byte slot, and the lookup is a KeyTable over refs (4 bytes a position, at most half full).
 #pragma once
 
 #include <cstdint>
@@ -10,6 +9,7 @@
 #include <vector>
 
 #include "agent/storage/byte_arena.hpp"
+#include "agent/storage/key_table.hpp"
 #include "agent/storage/series.hpp"
 
 namespace autoscrape::storage {
@@ -37,17 +37,15 @@ private:
         std::uint32_t hash = 0;  // of the key, so growing the table reads no key bytes
     };
 
-    static std::uint32_t hash_of(std::string_view key);
-    std::size_t home(std::uint32_t hash) const { return hash & (table_.size() - 1); }
-    // The table position holding `key`'s ref, or the empty position where it would go.
-    std::size_t probe(std::string_view key, std::uint32_t hash) const;
-    void erase_at(std::size_t pos);
-    void grow();
+    KeyTable::Entry entry(std::uint32_t ref) const
+    {
+        const Slot& s = slots_[ref - 1];
+        return {{s.data, s.size}, s.hash};
+    }
 
     ByteArena arena_;
-    std::vector<Slot> slots_;           // by ref - 1
-    std::vector<std::uint32_t> table_;  // refs by hash, linear probing; 0 is an empty position
-    std::size_t used_ = 0;              // non-empty table positions
+    std::vector<Slot> slots_;  // by ref - 1
+    KeyTable table_;  // refs by key
 };
 
 }  // namespace autoscrape::storage
