@@ -75,17 +75,29 @@ std::string ScrapeCache::build_entry(storage::Appender& app, const LabelSet& tar
     return {};
 }
 
-ScrapeCache::Node* ScrapeCache::lookup(storage::Appender& app, const LabelSet& target, const SeriesOptions& options,
-                                      const AppendLimits& limits, AppendResult& result) {
-    const auto key = parser_.series();
-    if (const auto it = entries_.find(key); it != entries_.end()) return &*it;
+std::uint32_t ScrapeCache::lookup(storage::Appender& app, const LabelSet& target, const SeriesOptions& options,
+                                  const AppendLimits& limits, AppendResult& result) {
+    const auto entry_of = [this](std::uint32_t id) { return table_entry(id); };
+    const auto text = parser_.series();
+    const auto hash = storage::KeyTable::hash_of(text);
+    if (const auto id = table_.find(text, hash, entry_of); id != 0) return id - 1;
+    if (keys_.size() + text.size() > kNone || entries_.size() + 1 >= kNone) {
+        result.error = "scrape cache full: over 4 GiB of series text or 4 billion series";
+        return kNone;
+    }
     CacheEntry fresh;
     if (auto err = build_entry(app, target, options, limits, fresh); !err.empty()) {
         result.error = std::move(err);
-        return nullptr;
+        return kNone;
     }
     if (!fresh.dropped) ++result.series_added;
-    return &*entries_.emplace(std::string(key), fresh).first;
+    fresh.key_offset = static_cast<std::uint32_t>(keys_.size());
+    fresh.key_size = static_cast<std::uint32_t>(text.size());
+    fresh.hash = hash;
+    keys_.append(text);
+    entries_.push_back(fresh);
+    table_.insert(static_cast<std::uint32_t>(entries_.size()), text, hash, entry_of);
+    return static_cast<std::uint32_t>(entries_.size() - 1);
 }
 
 AppendResult ScrapeCache::append(storage::Appender& app, std::string_view body, Format format,
@@ -104,8 +116,9 @@ AppendResult ScrapeCache::append(storage::Appender& app, std::string_view body, 
     std::size_t distinct = 0;  // cache entries this scrape has seen
     for (;;) {
         prefetch_ahead(at);
-        Node* predicted = at < last_order_.size() ? last_order_[at] : nullptr;
-        const scrape::Entry kind = parser_.next(predicted != nullptr ? std::string_view(predicted->first) : "");
+        const std::uint32_t predicted = at < last_order_.size() ? last_order_[at] : kNone;
+        // The view is used by next() alone: a new entry may move keys_.
+        const scrape::Entry kind = parser_.next(predicted != kNone ? key(entries_[predicted]) : "");
         if (kind == scrape::Entry::Eof) break;
         if (kind == scrape::Entry::Error) {
             result.error = parser_.error().to_string();
@@ -114,16 +127,16 @@ AppendResult ScrapeCache::append(storage::Appender& app, std::string_view body, 
         if (kind != scrape::Entry::Series) continue;
         ++result.total;
 
-        Node* node = parser_.known_match() ? predicted : lookup(app, target, options, limits, result);
-        if (node == nullptr) return result;
-        CacheEntry& entry = node->second;
+        const std::uint32_t index = parser_.known_match() ? predicted : lookup(app, target, options, limits, result);
+        if (index == kNone) return result;
+        CacheEntry& entry = entries_[index];
         // Predict the line that followed this one last time; after a new line, the one that was
         // predicted for it (the new line was inserted).
         const std::uint32_t was = entry.position[reading];
-        at = was < last_order_.size() && last_order_[was] == node ? was + 1 : at + (predicted != nullptr ? 0 : 1);
+        at = was < last_order_.size() && last_order_[was] == index ? was + 1 : at + (predicted != kNone ? 0 : 1);
         if (entry.last_seen == attempt_) continue;  // duplicate line: the first one counts
         entry.position[writing] = static_cast<std::uint32_t>(order_.size());
-        order_.push_back(node);
+        order_.push_back(index);
         touch(entry);
         ++distinct;
         if (entry.dropped) continue;
@@ -145,8 +158,9 @@ void ScrapeCache::prefetch_ahead(std::size_t at) const {
     // The entry 16 lines ahead, and the key bytes of the one 8 ahead (its entry was fetched 8 lines
     // ago): both arrive while the lines in between are parsed.
     constexpr std::size_t kAhead = 16;
-    if (at + kAhead < last_order_.size()) __builtin_prefetch(last_order_[at + kAhead]);
-    if (at + kAhead / 2 < last_order_.size()) __builtin_prefetch(last_order_[at + kAhead / 2]->first.data());
+    if (at + kAhead < last_order_.size()) __builtin_prefetch(&entries_[last_order_[at + kAhead]]);
+    if (at + kAhead / 2 < last_order_.size())
+        __builtin_prefetch(keys_.data() + entries_[last_order_[at + kAhead / 2]].key_offset);
 }
 
 void ScrapeCache::finish_success(storage::Appender& app, std::int64_t timestamp_ms, std::size_t seen) {
@@ -162,7 +176,7 @@ void ScrapeCache::mark_gone(storage::Appender& app, std::int64_t timestamp_ms) {
     // only a ref missing from this scrape altogether is stale.
     std::vector<storage::SeriesRef> gone;
     bool erasing = false;
-    for (const auto& [key, e] : entries_) {
+    for (const auto& e : entries_) {
         const bool now = e.last_seen == attempt_;
         const bool before = in_last_ok(e);
         if (before && !now && !e.dropped && !e.explicit_timestamp) gone.push_back(e.ref);
@@ -171,7 +185,7 @@ void ScrapeCache::mark_gone(storage::Appender& app, std::int64_t timestamp_ms) {
     if (erasing) forget_unseen();
     if (!gone.empty()) {
         std::unordered_set<storage::SeriesRef> present;
-        for (const auto& [key, e] : entries_)
+        for (const auto& e : entries_)
             if (e.last_seen == attempt_ && !e.dropped) present.insert(e.ref);
         std::sort(gone.begin(), gone.end());
         gone.erase(std::unique(gone.begin(), gone.end()), gone.end());
@@ -181,17 +195,42 @@ void ScrapeCache::mark_gone(storage::Appender& app, std::int64_t timestamp_ms) {
 }
 
 // Erases entries seen neither now nor in the last successful scrape (the last order may hold them,
-// so it goes; this scrape's order holds only entries it saw).
+// so it goes; this scrape's order holds only entries it saw, renumbered here). The survivors and
+// their keys move to fresh, exactly sized storage, so a target whose series churn does not grow.
 void ScrapeCache::forget_unseen() {
     last_order_.clear();
-    std::erase_if(entries_, [this](const Node& node) {
-        return node.second.last_seen != attempt_ && !in_last_ok(node.second);
-    });
+    std::vector<std::uint32_t> moved_to(entries_.size(), kNone);
+    std::size_t kept = 0;
+    std::size_t kept_key_bytes = 0;
+    for (std::size_t i = 0; i < entries_.size(); ++i) {
+        if (entries_[i].last_seen == attempt_ || in_last_ok(entries_[i])) {
+            moved_to[i] = static_cast<std::uint32_t>(kept++);
+            kept_key_bytes += entries_[i].key_size;
+        }
+    }
+    std::vector<CacheEntry> entries;
+    std::string keys;
+    entries.reserve(kept);
+    keys.reserve(kept_key_bytes);
+    for (std::size_t i = 0; i < entries_.size(); ++i) {
+        if (moved_to[i] == kNone) continue;
+        CacheEntry e = entries_[i];
+        e.key_offset = static_cast<std::uint32_t>(keys.size());
+        keys.append(key(entries_[i]));
+        entries.push_back(e);
+    }
+    entries_.swap(entries);
+    keys_.swap(keys);
+    for (auto& index : order_) index = moved_to[index];
+    table_.clear();
+    const auto entry_of = [this](std::uint32_t id) { return table_entry(id); };
+    for (std::uint32_t i = 0; i < entries_.size(); ++i)
+        table_.insert(i + 1, key(entries_[i]), entries_[i].hash, entry_of);
 }
 
 void ScrapeCache::stale_all(storage::Appender& app, std::int64_t timestamp_ms) {
     std::vector<storage::SeriesRef> refs;
-    for (const auto& [key, e] : entries_)
+    for (const auto& e : entries_)
         if (in_last_ok(e) && !e.dropped && !e.explicit_timestamp) refs.push_back(e.ref);
     std::sort(refs.begin(), refs.end());
     refs.erase(std::unique(refs.begin(), refs.end()), refs.end());
@@ -201,6 +240,8 @@ void ScrapeCache::stale_all(storage::Appender& app, std::int64_t timestamp_ms) {
 
 void ScrapeCache::clear() {
     entries_.clear();
+    keys_.clear();
+    table_.clear();
     last_order_.clear();
     order_.clear();
     has_last_ok_ = false;

@@ -1,11 +1,13 @@
 // Scrape loops against real HTTP servers on loopback: the request Prometheus would send, errors and
 // limits, keep-alive, the synthetic series, staleness and the scrape cache.
+#include <algorithm>
 #include <bit>
 #include <chrono>
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <catch2/catch.hpp>
+#include <fmt/format.h>
 
 #include "agent/scrape/scrape_loop.hpp"
 #include "agent/storage/stale.hpp"
@@ -459,4 +461,37 @@ TEST_CASE("A loop started with a prompt first scrape scrapes well before its int
     loop->stop();
     io.run_for(200ms);
     CHECK(stale_bits(rec->samples("up").back().value));
+}
+
+TEST_CASE("Series that churn every scrape are forgotten, and steady ones keep their refs and stay cached") {
+    // Each scrape has 30 steady series and 20 new ones; a series seen neither in this scrape nor in
+    // the last good one is forgotten, which compacts the cache while the steady series are in it.
+    constexpr int kScrapes = 12;
+    constexpr int kSteady = 30;
+    constexpr int kChurn = 20;
+    TestServer server;
+    Harness h(server.address());
+    for (int i = 0; i < kScrapes; ++i) {
+        // Churn first, so forgetting moves the steady entries: the learnt line order must follow.
+        std::string body;
+        for (int j = 0; j < kChurn; ++j) body += fmt::format("churn{{id=\"{}_{}\"}} 1\n", i, j);
+        for (int k = 0; k < kSteady; ++k) body += fmt::format("steady{{k=\"{}\"}} {}\n", k, i * 100 + k);
+        server.set_reply({.body = body});
+        h.scrape();
+    }
+    CHECK(h.loop->labels_built() == kSteady + kScrapes * kChurn);  // steady labels built once
+    const auto steady = h.rec->samples("steady");
+    REQUIRE(steady.size() == kScrapes * kSteady);
+    for (int i = 0; i < kScrapes; ++i) {
+        for (int k = 0; k < kSteady; ++k) {
+            INFO("scrape " << i << ", k " << k);
+            REQUIRE(steady[i * kSteady + k].ref == steady[k].ref);
+            REQUIRE(steady[i * kSteady + k].value == i * 100 + k);
+        }
+    }
+    // Every churned series got its value and, one scrape later, its stale marker.
+    const auto churn = h.rec->samples("churn");
+    CHECK(churn.size() == kScrapes * kChurn + (kScrapes - 1) * kChurn);
+    CHECK(std::count_if(churn.begin(), churn.end(), [](const auto& s) { return stale_bits(s.value); }) ==
+          (kScrapes - 1) * kChurn);
 }
