@@ -189,8 +189,10 @@ TEST_CASE("An event stream ended by the engine is reconnected and followed by a 
     engine.set_containers(test::container_list_json(kNet, 2));
     engine.close_event_streams();
     CHECK(r.wait([&] { return r.counter(kReconnects) >= 1; }, 5s));
-    CHECK(r.wait([&] { return engine.event_subscriptions() >= 2 && r.discovery().snapshot().size() == 2; }, 5s));
-    CHECK(r.discovery().ready());
+    // The resync replaces the snapshot a moment before it sets ready: wait for both.
+    CHECK(r.wait([&] {
+        return engine.event_subscriptions() >= 2 && r.discovery().snapshot().size() == 2 && r.discovery().ready();
+    }, 5s));
 }
 
 TEST_CASE("An event over the size limit drops the stream, which is reconnected and resynced") {
