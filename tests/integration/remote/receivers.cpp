@@ -82,6 +82,23 @@ void Receiver::stop()
     process_.reset();
 }
 
+std::string Receiver::describe()
+{
+    if (!process_) {
+        return "receiver " + base_ + ": not started by this test";
+    }
+    const auto exited = process_->wait_for(std::chrono::milliseconds(0));
+    std::string err = exited ? exited->err : process_->err();
+    constexpr std::size_t kTail = 2000;
+    if (err.size() > kTail) {
+        err = "..." + err.substr(err.size() - kTail);
+    }
+    const std::string state = exited ? "exited (code " + std::to_string(exited->exit_code) + ", signal " +
+                                           std::to_string(exited->signal) + ")"
+                                     : "running";
+    return "receiver " + base_ + ": " + state + "; stderr tail:\n" + err;
+}
+
 std::optional<double> Receiver::query(const std::string& promql, std::optional<std::int64_t> at_ms) const
 {
     std::string target = "/api/v1/query?query=" + url_encode(promql);

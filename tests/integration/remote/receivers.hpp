@@ -34,6 +34,9 @@ public:
 
     std::string write_url() const { return base_ + "/api/v1/write"; }
 
+    // For a failed check: whether the process this test started still runs, and its stderr's tail.
+    std::string describe();
+
     // The single value of an instant query (at `at_ms` when given, else now), or nullopt when the
     // result is empty or an error.
     std::optional<double> query(const std::string& promql, std::optional<std::int64_t> at_ms = {}) const;
