@@ -7,8 +7,16 @@
 
 namespace autoscrape::storage {
 
-WalReader::WalReader(const Wal& wal, WalPosition start) : wal_(wal), start_(start)
+WalReader::WalReader(const Wal& wal, WalPosition start) : wal_(wal), start_(start) {}
+
+void WalReader::open_first_segment()
 {
+    // The checkpoint is chosen after the first segment is open, not when the reader is made: the
+    // size limit may delete segments in between, moving their series records into a newer
+    // checkpoint, and the samples of the segments left need those records. Once open, the segment
+    // stays readable; if it is deleted later, the queue manager sees position() fall behind
+    // first_segment() and starts a fresh reader.
+    open_segment(wal_.first_segment());
     if (const auto cp = wal_.checkpoint()) {
         checkpoint_.emplace(wal_.dir() / checkpoint_name(*cp), 0);
     }
@@ -35,11 +43,11 @@ void WalReader::open_segment(std::uint32_t index)
 
 bool WalReader::next(WalRecord& record)
 {
+    if (!reader_) {
+        open_first_segment();
+    }
     if (checkpoint_ && next_from_checkpoint(record)) {
         return true;
-    }
-    if (!reader_) {
-        open_segment(wal_.first_segment());
     }
     Frame frame;
     for (;;) {

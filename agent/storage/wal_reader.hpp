@@ -35,6 +35,7 @@ public:
 
 private:
     bool next_from_checkpoint(WalRecord& record);
+    void open_first_segment();
     void open_segment(std::uint32_t index);
 
     const Wal& wal_;

@@ -327,6 +327,42 @@ TEST_CASE("Exceeding wal.max_size deletes the oldest segments and counts their u
     CHECK(back.series.at(ref) == metric("up"));
 }
 
+TEST_CASE("A reader made before the size limit deleted segments still resolves every sample it reads")
+{
+    // An endpoint's reader exists from start-up, but reads only when its thread gets to it: the
+    // limit may have moved the series records into a checkpoint by then.
+    TempDir dir;
+    prometheus::Registry registry;
+    auto cfg = wal_config(dir);
+    cfg.segment_size = 1024;
+    cfg.max_size = 4096;
+    Wal wal(cfg, registry);
+    const auto start = wal.register_reader("late");
+    WalReader reader(wal, start);
+    auto app = wal.appender();
+    const auto ref = app->series(metric("up"));
+    for (int i = 0; i < 400; ++i) {
+        app->append(ref, i, i);
+        app->commit();
+    }
+    REQUIRE(metric_value(registry, "autoscrape_wal_samples_dropped_total") > 0);
+    std::map<SeriesRef, Labels> series;
+    std::size_t samples = 0;
+    WalRecord record;
+    while (reader.next(record)) {
+        if (record.type == RecordType::Series) {
+            for (auto& s : record.series) series[s.ref] = s.labels;
+            continue;
+        }
+        for (const auto& s : record.samples) {
+            REQUIRE(series.contains(s.ref));
+            ++samples;
+        }
+    }
+    CHECK(samples > 0);
+    CHECK(series.at(ref) == metric("up"));
+}
+
 TEST_CASE("Samples an endpoint already acknowledged are not counted as dropped by the size limit")
 {
     TempDir dir;
