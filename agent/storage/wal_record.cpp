@@ -87,19 +87,14 @@ private:
     std::size_t pos_ = 0;
 };
 
-void put_labels(std::string& out, const Labels& labels)
-{
-    for (const auto& [name, value] : labels) {
-        put_string(out, name);
-        put_string(out, value);
-    }
-}
-
 void put_series(std::string& out, SeriesRef ref, const Labels& labels)
 {
     put_varint(out, ref);
     put_varint(out, labels.size());
-    put_labels(out, labels);
+    for (const auto& [name, value] : labels) {
+        put_string(out, name);
+        put_string(out, value);
+    }
 }
 
 }  // namespace

@@ -98,10 +98,7 @@ TEST_CASE("Damage in an older segment keeps the records of the segments after it
         Wal wal(cfg, registry);
         auto app = wal.appender();
         const auto ref = app->series(metric("up"));
-        for (int i = 0; i < 40; ++i) {
-            app->append(ref, i, i);
-            app->commit();
-        }
+        commit_one_by_one(*app, ref, 40);
     }
     const auto seg2 = dir.path() / segment_name(2);
     std::string bytes = read_bytes(seg2);

@@ -131,10 +131,7 @@ TEST_CASE("Segments rotate at the configured size and a reader follows them all"
     Wal wal(cfg, registry);
     auto app = wal.appender();
     const auto ref = app->series(metric("up"));
-    for (int i = 0; i < 200; ++i) {
-        app->append(ref, i, i);
-        app->commit();
-    }
+    commit_one_by_one(*app, ref, 200);
     CHECK(list_segments(dir.path()).size() > 5);
     CHECK(metric_value(registry, "autoscrape_wal_segments") == static_cast<double>(list_segments(dir.path()).size()));
     const auto back = read_all(wal);
@@ -153,10 +150,7 @@ TEST_CASE("A reader resuming from a position gets only later samples but all ser
     Wal wal(cfg, registry);
     auto app = wal.appender();
     const auto ref = app->series(metric("up"));
-    for (int i = 0; i < 50; ++i) {
-        app->append(ref, i, i);
-        app->commit();
-    }
+    commit_one_by_one(*app, ref, 50);
     const auto mid = read_all(wal).end;
     for (int i = 50; i < 60; ++i) {
         app->append(ref, i, i);
@@ -178,10 +172,7 @@ TEST_CASE("Acknowledged segments are deleted and a later reader still resolves e
     wal.register_reader("backend");
     auto app = wal.appender();
     const auto ref = app->series(metric("up"));
-    for (int i = 0; i < 50; ++i) {
-        app->append(ref, i, i);
-        app->commit();
-    }
+    commit_one_by_one(*app, ref, 50);
     const auto pos = read_all(wal).end;
     const auto before = list_segments(dir.path()).size();
     wal.acknowledge("backend", pos);
@@ -205,10 +196,7 @@ TEST_CASE("A slow endpoint keeps segments that a fast endpoint has already ackno
     wal.register_reader("fast");
     auto app = wal.appender();
     const auto ref = app->series(metric("up"));
-    for (int i = 0; i < 50; ++i) {
-        app->append(ref, i, i);
-        app->commit();
-    }
+    commit_one_by_one(*app, ref, 50);
     wal.acknowledge("fast", read_all(wal).end);
     CHECK(read_all(wal, slow).samples.size() == 50);
 }
@@ -224,10 +212,7 @@ TEST_CASE("An unregistered endpoint no longer holds segments back and its positi
     wal.register_reader("kept");
     auto app = wal.appender();
     const auto ref = app->series(metric("up"));
-    for (int i = 0; i < 50; ++i) {
-        app->append(ref, i, i);
-        app->commit();
-    }
+    commit_one_by_one(*app, ref, 50);
     wal.acknowledge("removed", {1, 0});
     wal.acknowledge("kept", read_all(wal).end);
     REQUIRE(list_segments(dir.path()).size() > 2);
@@ -252,10 +237,7 @@ TEST_CASE("Unregistering the last endpoint keeps its unsent samples for the size
     wal.register_reader("only");
     auto app = wal.appender();
     const auto ref = app->series(metric("up"));
-    for (int i = 0; i < 50; ++i) {
-        app->append(ref, i, i);
-        app->commit();
-    }
+    commit_one_by_one(*app, ref, 50);
     wal.unregister_reader("only");
     CHECK(read_all(wal).samples.size() == 50);
 }
@@ -306,18 +288,12 @@ TEST_CASE("Exceeding wal.max_size deletes the oldest segments and counts their u
 {
     TempDir dir;
     prometheus::Registry registry;
-    auto cfg = wal_config(dir);
-    cfg.segment_size = 1024;
-    cfg.max_size = 4096;
-    Wal wal(cfg, registry);
+    Wal wal(size_limited_config(dir), registry);
     wal.register_reader("down");  // a backend that never acknowledges
     auto app = wal.appender();
     const auto ref = app->series(metric("up"));
     constexpr int kCommits = 400;
-    for (int i = 0; i < kCommits; ++i) {
-        app->append(ref, i, i);
-        app->commit();
-    }
+    commit_one_by_one(*app, ref, kCommits);
     CHECK(metric_value(registry, "autoscrape_wal_size_bytes") <= 4096 + 1024);
     const auto back = read_all(wal);
     const double dropped = metric_value(registry, "autoscrape_wal_samples_dropped_total");
@@ -333,18 +309,12 @@ TEST_CASE("A reader made before the size limit deleted segments still resolves e
     // limit may have moved the series records into a checkpoint by then.
     TempDir dir;
     prometheus::Registry registry;
-    auto cfg = wal_config(dir);
-    cfg.segment_size = 1024;
-    cfg.max_size = 4096;
-    Wal wal(cfg, registry);
+    Wal wal(size_limited_config(dir), registry);
     const auto start = wal.register_reader("late");
     WalReader reader(wal, start);
     auto app = wal.appender();
     const auto ref = app->series(metric("up"));
-    for (int i = 0; i < 400; ++i) {
-        app->append(ref, i, i);
-        app->commit();
-    }
+    commit_one_by_one(*app, ref, 400);
     REQUIRE(metric_value(registry, "autoscrape_wal_samples_dropped_total") > 0);
     std::map<SeriesRef, Labels> series;
     std::size_t samples = 0;
@@ -367,10 +337,7 @@ TEST_CASE("Samples an endpoint already acknowledged are not counted as dropped b
 {
     TempDir dir;
     prometheus::Registry registry;
-    auto cfg = wal_config(dir);
-    cfg.segment_size = 1024;
-    cfg.max_size = 4096;
-    Wal wal(cfg, registry);
+    Wal wal(size_limited_config(dir), registry);
     wal.register_reader("ok");
     auto app = wal.appender();
     const auto ref = app->series(metric("up"));
@@ -392,10 +359,7 @@ TEST_CASE("Segments older than wal.max_age are deleted")
     Wal wal(cfg, registry);
     auto app = wal.appender();
     const auto ref = app->series(metric("up"));
-    for (int i = 0; i < 20; ++i) {
-        app->append(ref, i, i);
-        app->commit();
-    }
+    commit_one_by_one(*app, ref, 20);
     const auto before = list_segments(dir.path()).size();
     REQUIRE(before > 2);
     std::this_thread::sleep_for(std::chrono::milliseconds(80));
@@ -419,10 +383,7 @@ TEST_CASE("A series whose record left the WAL is logged again before its next sa
     const auto busy = app->series(metric("busy"));
     app->append(quiet, 0, 0);
     app->commit();
-    for (int i = 0; i < 30; ++i) {
-        app->append(busy, i, i);
-        app->commit();
-    }
+    commit_one_by_one(*app, busy, 30);
     // Every segment but the head goes; `quiet` has no sample left, so the checkpoint omits it.
     wal.acknowledge("r", read_all(wal).end);
     const auto pos = read_all(wal).end;
@@ -506,10 +467,7 @@ TEST_CASE("fsync_interval 0 fsyncs every commit and the fsync histogram records 
     Wal wal(cfg, registry);
     auto app = wal.appender();
     const auto ref = app->series(metric("up"));
-    for (int i = 0; i < 3; ++i) {
-        app->append(ref, i, i);
-        app->commit();
-    }
+    commit_one_by_one(*app, ref, 3);
     CHECK(metric_value(registry, "autoscrape_wal_fsync_duration_seconds") >= 3);
 }
 

@@ -84,6 +84,24 @@ inline ReadBack read_all(const Wal& wal, WalPosition start = {})
     return out;
 }
 
+// Samples 0 .. count-1 of `ref` (timestamp and value i), each in a commit of its own.
+inline void commit_one_by_one(Appender& app, SeriesRef ref, int count)
+{
+    for (int i = 0; i < count; ++i) {
+        app.append(ref, i, i);
+        app.commit();
+    }
+}
+
+// Segments of 1 KiB and wal.max_size of 4 KiB: a few hundred commits overflow it.
+inline config::WalConfig size_limited_config(const TempDir& dir)
+{
+    auto cfg = wal_config(dir);
+    cfg.segment_size = 1024;
+    cfg.max_size = 4096;
+    return cfg;
+}
+
 inline Labels metric(const std::string& name, const std::string& instance = "a:1")
 {
     return {{"__name__", name}, {"instance", instance}};
