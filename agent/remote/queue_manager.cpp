@@ -189,23 +189,33 @@ bool QueueManager::handle(const storage::WalRecord& record, storage::WalPosition
     }
     metrics_.highest_timestamp.Set(highest_timestamp_ms_ / 1000.0);
     const std::uint64_t id = acks_.add(end, kept_.size());
+    for (auto& sample : kept_) {
+        sample.record = id;
+    }
+    if (shards_.size() == 1) {
+        return push_to_shard(0, kept_);  // the usual case: no split, no second copy
+    }
     per_shard_.resize(shards_.size());
     for (auto& samples : per_shard_) {
         samples.clear();
     }
-    for (auto& sample : kept_) {
-        sample.record = id;
+    for (const auto& sample : kept_) {
         per_shard_[shard_of(sample.ref, shards_.size())].push_back(sample);
     }
     for (std::size_t i = 0; i < shards_.size(); ++i) {
-        const std::size_t queued = shards_[i]->push(per_shard_[i]);
-        metrics_.samples_pending.Increment(static_cast<double>(queued));
-        queued_total_ += queued;
-        if (queued < per_shard_[i].size()) {
-            return false;  // stopping: this record stays unacknowledged
+        if (!push_to_shard(i, per_shard_[i])) {
+            return false;
         }
     }
     return true;
+}
+
+bool QueueManager::push_to_shard(std::size_t shard, std::span<const QueuedSample> samples)
+{
+    const std::size_t queued = shards_[shard]->push(samples);
+    metrics_.samples_pending.Increment(static_cast<double>(queued));
+    queued_total_ += queued;
+    return queued == samples.size();  // fewer once stopping: the record stays unacknowledged
 }
 
 void QueueManager::set_shards(std::uint32_t count)

@@ -14,6 +14,7 @@
 #include <chrono>
 #include <memory>
 #include <mutex>
+#include <span>
 #include <string>
 #include <thread>
 #include <vector>
@@ -60,6 +61,8 @@ private:
     std::chrono::steady_clock::time_point run_upkeep(std::chrono::steady_clock::time_point& last_ack,
                                                      std::chrono::steady_clock::time_point& last_update);
     bool handle(const storage::WalRecord& record, storage::WalPosition end);
+    // False when the shard took fewer (it is stopping).
+    bool push_to_shard(std::size_t shard, std::span<const QueuedSample> samples);
     void remember_series(const storage::SeriesEntry& entry);
     void set_shards(std::uint32_t count);
     void update_shards();

@@ -19,6 +19,8 @@ std::int64_t nanos(Clock::time_point t)
 // batch, and one line per batch would flood the log.
 constexpr std::chrono::seconds kRefusalLogInterval{10};
 
+constexpr std::size_t kPrefetchAhead = 8;
+
 }  // namespace
 
 Clock::time_point ShardContext::give_up_time() const
@@ -77,6 +79,9 @@ void Shard::input_caught_up()
             return;  // nothing for this shard; a stale flag would cut the next record short
         }
         caught_up_ = true;
+        if (!waiting_idle_) {
+            return;  // the sender is busy, or is filling a batch, which this flag does not end
+        }
     }
     not_empty_.notify_one();
 }
@@ -115,9 +120,11 @@ void Shard::run()
             // A batch goes out when full, batch_send_deadline after its first sample arrived, or,
             // on an idle shard, as soon as the reader has queued everything committed so far.
             const auto deadline = Clock::now() + ctx_.config.queue_config.batch_send_deadline;
+            waiting_idle_ = idle;
             not_empty_.wait_until(lock, deadline, [&] {
                 return queued() >= max_batch || closed_ || (idle && caught_up_);
             });
+            waiting_idle_ = false;
             caught_up_ = false;
             take_batch(std::min(queued(), max_batch));
         }
@@ -156,6 +163,14 @@ void Shard::encode_batch()
     // samples of one series share one, which spares sorting the batch.
     encoder_.clear();
     for (std::size_t i = 0; i < batch_.size();) {
+        // Label bytes lie wherever their series was first read, rarely in cache: fetch a few
+        // series ahead while this one is copied.
+        if (i + kPrefetchAhead < batch_.size()) {
+            const auto ahead = batch_[i + kPrefetchAhead].labels;
+            for (std::size_t at = 0; at < ahead.size(); at += 64) {
+                __builtin_prefetch(ahead.data() + at);
+            }
+        }
         points_.clear();
         std::size_t j = i;
         for (; j < batch_.size() && batch_[j].ref == batch_[i].ref; ++j) {

@@ -100,6 +100,9 @@ private:
     std::size_t queue_head_ = 0;
     bool closed_ = false;
     bool caught_up_ = false;
+    // The sender waits for a batch to fill on an idle shard, where caught_up_ ends the wait; only
+    // then is input_caught_up() worth a wake-up (a context switch for every WAL commit otherwise).
+    bool waiting_idle_ = false;
     std::thread thread_;
 };
 
