@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <string_view>
 
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
@@ -27,7 +28,7 @@ struct ScrapeRequest {
 };
 
 struct ScrapeResponse {
-    std::string body;  // decoded
+    std::string_view body;  // decoded; in the scraper's buffer, valid until its next scrape()
     Format format = Format::PrometheusText;
     std::string error;  // empty on success, Prometheus' wording otherwise
     bool ok() const { return error.empty(); }

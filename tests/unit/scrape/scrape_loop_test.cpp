@@ -101,6 +101,27 @@ TEST_CASE("A gzip-encoded body is decoded") {
     CHECK(h.last("up") == 1);
 }
 
+TEST_CASE("A chunked body of many chunks is read whole, and a shorter body after it leaves nothing of it behind") {
+    // The scraper reads every body into one buffer it reuses: the first grows it over several
+    // 64 KiB chunks without a Content-Length, the second must see only its own bytes.
+    std::string big = "# TYPE c gauge\n";
+    for (int i = 0; i < 8000; ++i) big += fmt::format("c{{instance_id=\"{}\",path=\"/api/v1/items\"}} {}\n", i, i);
+    REQUIRE(big.size() > 3 * (64 << 10));
+    TestServer server;
+    server.set_reply({.body = big, .chunked = true});
+    Harness h(server.address());
+    h.scrape();
+    REQUIRE(h.rec->samples("c").size() == 8000);
+    CHECK(h.rec->samples("c").back().value == 7999);
+    CHECK(h.last("scrape_samples_scraped") == 8000);
+
+    server.set_reply({.body = kBody});
+    h.scrape();
+    CHECK(h.last("up") == 1);
+    CHECK(h.last("scrape_samples_scraped") == 3);
+    CHECK(h.rec->samples("b").size() == 2);
+}
+
 TEST_CASE("A 404 fails the scrape with Prometheus' message") {
     TestServer server;
     server.set_reply({.status = 404, .body = "nope"});
