@@ -22,7 +22,7 @@ std::size_t label_size(std::string_view name, std::string_view value)
 
 using Label = std::pair<std::string, std::string>;
 
-bool canonical_less(const Label* a, const Label* b) { return canonical_name_less(a->first, b->first); }
+bool canonical_less(const Label* a, const Label* b) { return a->first < b->first; }
 
 // The bytes of a length-delimited field with key `field_key` at `pos`, advancing past it.
 bool get_field(std::string_view data, std::size_t& pos, char field_key, std::string_view& body)

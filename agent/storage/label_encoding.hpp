@@ -14,7 +14,7 @@
 
 namespace autoscrape::storage {
 
-// Appends the encoding of `labels` to `out`: __name__ first, then by name, labels with an empty
+// Appends the encoding of `labels` to `out`: in canonical order (sort_labels), labels with an empty
 // value left out. `labels` need not be sorted. Different label sets never encode alike (every name
 // and value is length-prefixed), so the bytes are a key for the set.
 void encode_labels(const Labels& labels, std::string& out);

@@ -15,7 +15,7 @@ namespace autoscrape::storage {
 // A stable id for one label set, allocated by the WAL and kept across restarts.
 using SeriesRef = std::uint64_t;
 
-// Label set in canonical order: __name__ first, then by name (see sort_labels).
+// Label set in canonical order: by name, bytewise (see sort_labels).
 using Labels = std::vector<std::pair<std::string, std::string>>;
 
 struct Sample {
@@ -24,11 +24,11 @@ struct Sample {
     double value = 0;
 };
 
-// The canonical order of label names: __name__ first, then bytewise.
-bool canonical_name_less(std::string_view a, std::string_view b);
-
 // Brings a label set into canonical order and drops labels with empty values (an empty value means
-// "no such label" in Prometheus, and remote-write receivers must not get them).
+// "no such label" in Prometheus, and remote-write receivers must not get them). The order is the
+// remote-write spec's ("label names sorted in lexicographical order", which Cortex and Mimir
+// enforce) and Prometheus' own: bytewise, so __name__ is first unless a name starts with an
+// upper-case letter.
 void sort_labels(Labels& labels);
 
 }  // namespace autoscrape::storage

@@ -67,7 +67,7 @@ TEST_CASE("Every committed sample is delivered once, values and timestamps intac
           Approx(1'700'000'249.0));
 }
 
-TEST_CASE("External labels are added unless the series has them, sorted with __name__ first")
+TEST_CASE("External labels are added unless the series has them, and sorted in with the others")
 {
     Fixture f;
     TestReceiver rx;
@@ -76,12 +76,12 @@ TEST_CASE("External labels are added unless the series has them, sorted with __n
         app->append(app->series({{"zone", "own"}, {"__name__", "m"}, {"a", "1"}}), 1000, 1);
         app->commit();
     }
-    QueueManager q(endpoint("a", rx.url()), {{"zone", "ext"}, {"cluster", "c1"}}, f.wal, f.families);
+    QueueManager q(endpoint("a", rx.url()), {{"zone", "ext"}, {"cluster", "c1"}, {"Region", "r1"}}, f.wal, f.families);
     q.start();
     REQUIRE(rx.wait_for_samples(1, 5s));
     const auto ts = rx.received().at(0).request.timeseries(0);
     const std::vector<std::pair<std::string, std::string>> want{
-        {"__name__", "m"}, {"a", "1"}, {"cluster", "c1"}, {"zone", "own"}};
+        {"Region", "r1"}, {"__name__", "m"}, {"a", "1"}, {"cluster", "c1"}, {"zone", "own"}};
     CHECK(labels_of(ts) == want);
 }
 

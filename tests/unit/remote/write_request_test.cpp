@@ -56,15 +56,17 @@ TEST_CASE("One series decodes with the protoc-generated classes exactly as given
     CHECK(ts.samples(1).value() == -1);
 }
 
-TEST_CASE("Labels go out with __name__ first and the rest sorted, whatever order they come in")
+TEST_CASE("Labels go out sorted in lexicographical order, as the spec requires, whatever order they come in")
 {
     WriteRequestEncoder enc;
     const std::vector<Point> one{{1, 1}};
     enc.add_series({{"zone", "z"}, {"Instance", "i"}, {"__name__", "up"}, {"job", "j"}}, one);
     const auto ts = decode(enc).timeseries(0);
     REQUIRE(ts.labels_size() == 4);
-    CHECK(ts.labels(0).name() == "__name__");
-    CHECK(ts.labels(1).name() == "Instance");
+    // Cortex and Mimir refuse a series whose names are out of order ("labels not sorted"); an
+    // upper-case name comes before __name__.
+    CHECK(ts.labels(0).name() == "Instance");
+    CHECK(ts.labels(1).name() == "__name__");
     CHECK(ts.labels(2).name() == "job");
     CHECK(ts.labels(3).name() == "zone");
 }

@@ -36,11 +36,12 @@ TEST_CASE("CRC32C gives the same result on the fast path, the table path and in 
     }
 }
 
-TEST_CASE("Label sets are put in canonical order with __name__ first and empty values dropped")
+TEST_CASE("Label sets are sorted bytewise, as the remote-write spec orders them, and empty values dropped")
 {
-    Labels labels{{"zone", "b"}, {"Alpha", "x"}, {"__name__", "up"}, {"empty", ""}, {"job", "j"}};
+    // Upper-case letters sort before '_', so "Alpha" precedes __name__, as in Prometheus.
+    Labels labels{{"zone", "b"}, {"Alpha", "x"}, {"__name__", "up"}, {"empty", ""}, {"job", "j"}, {"_Z", "z"}};
     sort_labels(labels);
-    CHECK(labels == Labels{{"__name__", "up"}, {"Alpha", "x"}, {"job", "j"}, {"zone", "b"}});
+    CHECK(labels == Labels{{"Alpha", "x"}, {"_Z", "z"}, {"__name__", "up"}, {"job", "j"}, {"zone", "b"}});
 }
 
 TEST_CASE("Different label sets never share an encoding even when their bytes concatenate alike")
