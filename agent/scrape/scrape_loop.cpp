@@ -132,7 +132,7 @@ asio::awaitable<void> ScrapeLoop::scrape_once() {
 
     AppendResult result;
     if (response.ok())
-        result = cache_.append(*app_, response.body, response.format, target_.labels, options_.series,
+        result = cache_.append(*app_, response.body(), response.format, target_.labels, options_.series,
                                options_.limits, ts);
     else
         result.error = std::move(response.error);

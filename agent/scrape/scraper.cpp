@@ -4,6 +4,7 @@
 #include <cstring>
 #include <memory>
 #include <optional>
+#include <utility>
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/experimental/awaitable_operators.hpp>
@@ -58,39 +59,8 @@ std::optional<HostPort> split_address(std::string_view address) {
     return out;
 }
 
-// A response body read into storage the scraper keeps from one scrape to the next. Beast's
-// string_body allocates a string per response and zero-fills each chunk before copying it in:
-// at 10k samples/s that memset was 5% of the scrape thread.
-class BodyBuffer {
-public:
-    void clear() { size_ = 0; }
-
-    void reserve(std::size_t n) {
-        if (n <= capacity_) return;
-        auto grown = std::make_unique_for_overwrite<char[]>(n);
-        if (size_ > 0) std::memcpy(grown.get(), data_.get(), size_);
-        data_ = std::move(grown);
-        capacity_ = n;
-    }
-
-    // Room for n more bytes at the end, not initialised.
-    char* append(std::size_t n) {
-        if (size_ + n > capacity_) reserve(std::max(size_ + n, capacity_ * 2));
-        char* at = data_.get() + size_;
-        size_ += n;
-        return at;
-    }
-
-    std::string_view view() const { return {data_.get(), size_}; }
-
-private:
-    std::unique_ptr<char[]> data_;
-    std::size_t size_ = 0;
-    std::size_t capacity_ = 0;
-};
-
 // A Beast Body that reads into the BodyBuffer its message points at.
-struct ReusedBody {
+struct BufferBody {
     using value_type = BodyBuffer*;
 
     class reader {
@@ -135,6 +105,33 @@ bool is_stale_connection_error(const error_code& ec) {
 
 }  // namespace
 
+BodyBuffer::BodyBuffer(BodyBuffer&& other) noexcept
+    : data_(std::move(other.data_)),
+      size_(std::exchange(other.size_, 0)),
+      capacity_(std::exchange(other.capacity_, 0)) {}
+
+BodyBuffer& BodyBuffer::operator=(BodyBuffer&& other) noexcept {
+    data_ = std::move(other.data_);
+    size_ = std::exchange(other.size_, 0);
+    capacity_ = std::exchange(other.capacity_, 0);
+    return *this;
+}
+
+void BodyBuffer::reserve(std::size_t n) {
+    if (n <= capacity_) return;
+    auto grown = std::make_unique_for_overwrite<char[]>(n);
+    if (size_ > 0) std::memcpy(grown.get(), data_.get(), size_);
+    data_ = std::move(grown);
+    capacity_ = n;
+}
+
+char* BodyBuffer::append(std::size_t n) {
+    if (size_ + n > capacity_) reserve(std::max(size_ + n, capacity_ * 2));
+    char* at = data_.get() + size_;
+    size_ += n;
+    return at;
+}
+
 const std::string& scrape_user_agent() {
     static const std::string agent = std::string("autoscrape/") + AUTOSCRAPE_SCRAPE_VERSION;
     return agent;
@@ -149,8 +146,7 @@ struct Scraper::Impl {
     std::optional<beast::ssl_stream<beast::tcp_stream>> tls;
     std::string connected_to;  // scheme://address of the open connection
     beast::flat_buffer buffer;
-    BodyBuffer body;         // the last response's body
-    std::string inflated;    // or, when it was gzipped, that body inflated
+    BodyBuffer body;  // the response being read; handed to the ScrapeResponse
     std::uint64_t opened = 0;
 
     void close() {
@@ -253,7 +249,7 @@ struct Scraper::Impl {
 
     template <typename Stream>
     asio::awaitable<error_code> exchange(Stream& stream, const http::request<http::empty_body>& request,
-                                         http::response_parser<ReusedBody>& parser) {
+                                         http::response_parser<BufferBody>& parser) {
         auto [wec, written] = co_await http::async_write(stream, request, kTuple);
         if (wec) co_return wec;
         buffer.reserve(kReadChunk);
@@ -272,7 +268,7 @@ asio::awaitable<ScrapeResponse> Scraper::scrape(const ScrapeRequest& req) {
     const std::string url = req.scheme + "://" + req.address + req.target;
     const auto fail = [&](std::string what) {
         impl_->close();
-        out.body = {};
+        out.raw.clear();
         out.error = fmt::format("Get \"{}\": {}", url, what);
         return std::move(out);
     };
@@ -292,7 +288,7 @@ asio::awaitable<ScrapeResponse> Scraper::scrape(const ScrapeRequest& req) {
     request.set("X-Prometheus-Scrape-Timeout-Seconds", seconds_text(req.timeout));
     request.keep_alive(true);
 
-    std::optional<http::response_parser<ReusedBody>> parser;
+    std::optional<http::response_parser<BufferBody>> parser;
     for (int attempt = 0; attempt < 2; ++attempt) {
         // A kept-alive connection the server has closed meanwhile fails at once with nothing read:
         // that, and only that, is worth one retry on a fresh connection.
@@ -335,16 +331,15 @@ asio::awaitable<ScrapeResponse> Scraper::scrape(const ScrapeRequest& req) {
         co_return out;
     }
     out.format = format_from_content_type(response[http::field::content_type]);
+    out.raw = std::move(impl_->body);
     if (beast::iequals(response[http::field::content_encoding], "gzip")) {
-        auto decoded = decompress_gzip(impl_->body.view(), req.body_size_limit);
+        auto decoded = decompress_gzip(out.raw.view(), req.body_size_limit);
         if (!decoded.ok()) {
             out.error = decoded.error;
             co_return out;
         }
-        impl_->inflated = std::move(decoded.body);
-        out.body = impl_->inflated;
-    } else {
-        out.body = impl_->body.view();
+        out.inflated = std::move(decoded.body);
+        out.gzipped = true;
     }
     co_return out;
 }

@@ -102,8 +102,8 @@ TEST_CASE("A gzip-encoded body is decoded") {
 }
 
 TEST_CASE("A chunked body of many chunks is read whole, and a shorter body after it leaves nothing of it behind") {
-    // The scraper reads every body into one buffer it reuses: the first grows it over several
-    // 64 KiB chunks without a Content-Length, the second must see only its own bytes.
+    // Bodies are read into a buffer that grows without being zero-filled: the first grows over
+    // several 64 KiB chunks without a Content-Length, the second must see only its own bytes.
     std::string big = "# TYPE c gauge\n";
     for (int i = 0; i < 8000; ++i) big += fmt::format("c{{instance_id=\"{}\",path=\"/api/v1/items\"}} {}\n", i, i);
     REQUIRE(big.size() > 3 * (64 << 10));
