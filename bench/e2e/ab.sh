@@ -27,14 +27,7 @@ NET=astest-$RUN_ID
 AGENT_PIDS=()
 cleanup() {
   for pid in "${AGENT_PIDS[@]}"; do kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null; done
-  local ids
-  ids=$(docker_cli ps -aq --filter "label=autoscrape.bench=$RUN_ID")
-  [ -n "$ids" ] && docker_cli rm -f $ids >/dev/null 2>&1
-  docker_cli network rm "$NET" >/dev/null 2>&1
-  for pid in "${SERVICES_STARTED_PIDS[@]}"; do
-    kill "$pid" 2>/dev/null && { wait_pid_gone "$pid" || kill -9 "$pid" 2>/dev/null; }
-  done
-  return 0
+  bench_cleanup "$RUN_ID" "$NET"
 }
 trap cleanup EXIT
 

@@ -89,12 +89,28 @@ remove_test_docker_objects() {
 
 services_cleanup() {
   remove_test_docker_objects
+  stop_started_services
+}
+
+# Stops what this script started (newest first): receivers before the dockerd they may use.
+stop_started_services() {
   local pid
   for ((i=${#SERVICES_STARTED_PIDS[@]}-1; i>=0; i--)); do
     pid=${SERVICES_STARTED_PIDS[$i]}
     kill "$pid" 2>/dev/null && { wait_pid_gone "$pid" || kill -9 "$pid" 2>/dev/null; }
   done
   SERVICES_STARTED_PIDS=()
+}
+
+# For a benchmark that shares dockerd with other runs: removes only its own containers (label
+# autoscrape.bench=$1) and network ($2), then stops what it started.
+bench_cleanup() {
+  local ids
+  ids=$(docker_cli ps -aq --filter "label=autoscrape.bench=$1")
+  [ -n "$ids" ] && docker_cli rm -f $ids >/dev/null 2>&1
+  docker_cli network rm "$2" >/dev/null 2>&1
+  stop_started_services
+  return 0
 }
 
 wait_pid_gone() {
