@@ -57,6 +57,10 @@ public:
 
     std::size_t series_count() const { return refs_.size(); }
 
+    // Drops every cached ref, so the next pass asks the appender for each series again (after
+    // UnknownSeriesError); the series of the last pass get no stale markers from this object.
+    void forget_refs() { refs_.clear(); }
+
 private:
     struct Entry {
         storage::SeriesRef ref = 0;

@@ -193,7 +193,6 @@ void ContainerStats::collect(std::int64_t now) {
         }
         if (!c.state.health_status.empty() && pass_number_ % kHealthRefreshPasses == 0) c.inspect_due = true;
     }
-    app_->commit();
     ++passes_;
     pass_seconds_->Set(std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
 }
@@ -225,8 +224,21 @@ bool ContainerStats::sample(const std::string& id, Tracked& c, std::int64_t now)
         !parse_net_dev(buffer_, interfaces_)) {
         return false;
     }
-    series.append_pass(*app_, now, cgroup_sample_, interfaces_, c.state, devices_);
+    append_pass(series, c.state, now);
     return true;
+}
+
+void ContainerStats::append_pass(ContainerSeries& series, const ContainerState& state, std::int64_t now) {
+    series.append_pass(*app_, now, cgroup_sample_, interfaces_, state, devices_);
+    try {
+        app_->commit();
+    } catch (const storage::UnknownSeriesError&) {
+        // The WAL forgot series of this container (idle past wal.forget_series_after, as while it was
+        // paused): the same pass again under fresh refs.
+        series.forget_refs();
+        series.append_pass(*app_, now, cgroup_sample_, interfaces_, state, devices_);
+        app_->commit();
+    }
 }
 
 ContainerSeries& ContainerStats::series_for(Tracked& c, const std::string& id_label, std::int64_t now) {
@@ -252,9 +264,8 @@ asio::awaitable<void> ContainerStats::collect_via_api(std::int64_t now) {
             continue;
         }
         // Without the cgroup its path is unknown; Docker's cgroupfs layout is the likely one.
-        series_for(c, "/docker/" + id, now).append_pass(*app_, now, cgroup_sample_, interfaces_, c.state, devices_);
+        append_pass(series_for(c, "/docker/" + id, now), c.state, now);
     }
-    if (!ids.empty()) app_->commit();
 }
 
 ContainerStats::Inspector docker_inspector(std::shared_ptr<discovery::DockerClient> client) {

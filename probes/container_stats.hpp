@@ -89,6 +89,9 @@ private:
     void forget(const std::string& id, std::int64_t now_ms);
     void collect(std::int64_t now_ms);
     bool sample(const std::string& id, Tracked& c, std::int64_t now_ms);
+    // Appends and commits one container's pass from the sample just read (cgroup_sample_,
+    // interfaces_): a commit per container, so a retry under fresh refs has its sample at hand.
+    void append_pass(ContainerSeries& series, const ContainerState& state, std::int64_t now_ms);
     void do_stop();
 
     boost::asio::any_io_executor executor_;

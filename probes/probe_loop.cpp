@@ -78,16 +78,15 @@ asio::awaitable<void> ProbeLoop::probe_once() {
     if (stopped_) co_return;
 
     const auto body = render_probe_result(result);
-    const auto appended =
-        cache_.append(*app_, body, scrape::Format::PrometheusText, target_.labels, scrape::SeriesOptions{}, {}, ts);
-    if (!appended.error.empty()) {
-        // Our own rendering failed to parse: a bug, not a target's fault; end the series cleanly.
-        spdlog::error("probe {} of {}: cannot append the result: {}", target_.module_name, target_.address,
-                      appended.error);
-        app_->rollback();
-        cache_.stale_all(*app_, ts);
+    append_result(body, ts);
+    try {
+        app_->commit();
+    } catch (const storage::UnknownSeriesError&) {
+        // The WAL forgot series of this probe (idle past wal.forget_series_after): fresh refs, once more.
+        cache_.clear();
+        append_result(body, ts);
+        app_->commit();
     }
-    app_->commit();
 
     const bool success = result.success();
     {
@@ -101,6 +100,18 @@ asio::awaitable<void> ProbeLoop::probe_once() {
         spdlog::debug("probe failed: module={} target={} err={:?}", target_.module_name, target_.address,
                       result.error());
     if (hook_) hook_(ProbeReport{.module = target_.module_name, .success = success});
+}
+
+void ProbeLoop::append_result(std::string_view body, std::int64_t ts) {
+    const auto appended =
+        cache_.append(*app_, body, scrape::Format::PrometheusText, target_.labels, scrape::SeriesOptions{}, {}, ts);
+    if (!appended.error.empty()) {
+        // Our own rendering failed to parse: a bug, not a target's fault; end the series cleanly.
+        spdlog::error("probe {} of {}: cannot append the result: {}", target_.module_name, target_.address,
+                      appended.error);
+        app_->rollback();
+        cache_.stale_all(*app_, ts);
+    }
 }
 
 void ProbeLoop::do_stop() {

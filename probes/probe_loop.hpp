@@ -25,6 +25,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <string_view>
 
 namespace autoscrape::probes {
 
@@ -65,6 +66,8 @@ public:
 private:
     boost::asio::awaitable<void> run();
     void do_stop();
+    // Appends a rendered probe result (stale markers instead if it does not parse).
+    void append_result(std::string_view body, std::int64_t timestamp_ms);
 
     boost::asio::any_io_executor executor_;
     std::unique_ptr<storage::Appender> app_;

@@ -130,20 +130,21 @@ asio::awaitable<void> ScrapeLoop::scrape_once() {
     auto response = co_await scraper_.scrape(request);
     if (stopped_ || generation != generation_) co_return;
 
-    AppendResult result;
-    if (response.ok())
-        result = cache_.append(*app_, response.body(), response.format, target_.labels, options_.series,
-                               options_.limits, ts);
-    else
-        result.error = std::move(response.error);
+    AppendResult result = append_response(response, ts);
     const bool ok = result.error.empty();
-    if (!ok) {
-        app_->rollback();
-        cache_.stale_all(*app_, ts);
-    }
     const double duration = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     report(ts, ok, duration, result);
-    app_->commit();
+    try {
+        app_->commit();
+    } catch (const storage::UnknownSeriesError&) {
+        // The WAL forgot series this loop still held refs of (idle past wal.forget_series_after, as
+        // while the target was down): resolve every label set again and append the scrape once more.
+        cache_.clear();
+        report_refs_valid_ = false;
+        result = append_response(response, ts);
+        report(ts, ok, duration, result);
+        app_->commit();
+    }
 
     {
         std::lock_guard lock(mutex_);
@@ -153,6 +154,20 @@ asio::awaitable<void> ScrapeLoop::scrape_once() {
         status_.last_duration_seconds = duration;
     }
     if (hook_) hook_(ScrapeReport{.ok = ok, .duration_seconds = duration, .samples = result.added});
+}
+
+AppendResult ScrapeLoop::append_response(const ScrapeResponse& response, std::int64_t ts) {
+    AppendResult result;
+    if (response.ok())
+        result = cache_.append(*app_, response.body(), response.format, target_.labels, options_.series,
+                               options_.limits, ts);
+    else
+        result.error = response.error;
+    if (!result.error.empty()) {
+        app_->rollback();
+        cache_.stale_all(*app_, ts);
+    }
+    return result;
 }
 
 void ScrapeLoop::report(std::int64_t ts, bool up, double duration, const AppendResult& result) {

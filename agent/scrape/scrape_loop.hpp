@@ -107,6 +107,9 @@ private:
     void do_stop();
     void do_update(ScrapeTarget target, LoopOptions options);
     void stale_report(std::int64_t timestamp_ms);
+    // Appends the response's samples (or, when it failed, stale markers for the last good scrape's
+    // series) and returns what the report needs.
+    AppendResult append_response(const ScrapeResponse& response, std::int64_t timestamp_ms);
     void report(std::int64_t timestamp_ms, bool up, double duration, const AppendResult& result);
 
     boost::asio::any_io_executor executor_;

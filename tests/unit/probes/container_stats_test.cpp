@@ -313,3 +313,25 @@ TEST_CASE("A series the container no longer has (an interface gone) gets a stale
     auto cpu = rec->samples("container_cpu_usage_seconds_total");
     for (const auto& [n, v] : rec->labels_of(cpu.front().ref)) CHECK(n != "compose_service");
 }
+
+TEST_CASE("A container whose refs the WAL forgot gets fresh ones and its pass is appended whole") {
+    Fixture f;
+    f.host.write_cgroup(true, false, kId, CgroupValues{});
+    f.host.write_net_dev(4242, 1000, 2000);
+    f.set_inspect(4242, 0);
+    f.stats->apply({{group_of(kId, "shop-web-1")}, {}, {}});
+    REQUIRE(f.wait_until([&] { return f.last("container_cpu_usage_seconds_total").has_value(); }));
+    const auto before = f.rec->samples("container_cpu_usage_seconds_total").back();
+    REQUIRE(f.rec->forget_all() > 10);
+    CgroupValues later;
+    later.cpu_ns = 9'000'000'000;
+    f.host.write_cgroup(true, false, kId, later);
+    REQUIRE(f.wait_until([&] { return f.last("container_cpu_usage_seconds_total")->first == Approx(9.0); }));
+    const auto after = f.rec->samples("container_cpu_usage_seconds_total").back();
+    CHECK(f.rec->unknown_series_errors >= 1);
+    CHECK(after.ref != before.ref);
+    CHECK(f.rec->labels_of(after.ref) == f.rec->labels_of(before.ref));
+    // Every series of the pass came through, not just the one looked at.
+    CHECK(f.last("container_network_receive_bytes_total")->first == 1000);
+    CHECK_FALSE(f.rec->was_forgotten(f.rec->samples("container_network_receive_bytes_total").back().ref));
+}

@@ -245,3 +245,25 @@ TEST_CASE("Stopping a loop marks every series of its last probe stale, once") {
     h.probe();  // a stopped loop probes no more
     CHECK(h.rec->samples("probe_success").size() == 2);
 }
+
+TEST_CASE("A probe whose refs the WAL forgot asks for them again and appends its whole result") {
+    LoopbackServer server(accept_and_close());
+    Harness h(only_target(container_group("c1", "web", "tcp_connect:" + std::to_string(server.port()))));
+    h.probe();
+    const auto first = h.series_at(h.last_timestamp(), false);
+    REQUIRE(h.rec->forget_all() == first.size());
+    std::this_thread::sleep_for(5ms);
+    h.probe();
+    CHECK(h.rec->unknown_series_errors == 1);
+    const auto second = h.series_at(h.last_timestamp(), false);
+    REQUIRE(second.size() == first.size());
+    std::set<storage::Labels> first_labels;
+    std::set<storage::Labels> second_labels;
+    for (auto ref : first) first_labels.insert(h.rec->labels_of(ref));
+    for (auto ref : second) {
+        CHECK_FALSE(first.contains(ref));
+        second_labels.insert(h.rec->labels_of(ref));
+    }
+    CHECK(second_labels == first_labels);
+    CHECK(h.rec->samples("probe_success").back().value == 1);
+}

@@ -15,6 +15,7 @@
 #include <zlib.h>
 
 #include "agent/storage/series.hpp"
+#include "agent/storage/stale.hpp"
 
 namespace autoscrape::scrape::testing {
 
@@ -159,6 +160,19 @@ const storage::Labels& Recorded::labels_of(storage::SeriesRef ref) {
     return labels.at(ref - 1);
 }
 
+std::size_t Recorded::forget_all() {
+    std::lock_guard lock(mutex);
+    for (const auto& [_, ref] : refs) forgotten.insert(ref);
+    const auto count = refs.size();
+    refs.clear();
+    return count;
+}
+
+bool Recorded::was_forgotten(storage::SeriesRef ref) {
+    std::lock_guard lock(mutex);
+    return forgotten.contains(ref);
+}
+
 storage::SeriesRef RecordingAppender::series(storage::Labels labels) {
     storage::sort_labels(labels);
     std::lock_guard lock(rec_->mutex);
@@ -173,6 +187,14 @@ void RecordingAppender::append(storage::SeriesRef ref, std::int64_t timestamp_ms
 
 void RecordingAppender::commit() {
     std::lock_guard lock(rec_->mutex);
+    const auto unknown = [this](const storage::Sample& s) { return rec_->forgotten.contains(s.ref); };
+    if (std::any_of(pending_.begin(), pending_.end(),
+                    [&](const storage::Sample& s) { return unknown(s) && !storage::is_stale_nan(s.value); })) {
+        pending_.clear();
+        ++rec_->unknown_series_errors;
+        throw storage::UnknownSeriesError("recording appender: sample for a forgotten ref");
+    }
+    std::erase_if(pending_, unknown);
     rec_->committed.insert(rec_->committed.end(), pending_.begin(), pending_.end());
     pending_.clear();
 }

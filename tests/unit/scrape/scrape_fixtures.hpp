@@ -8,6 +8,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <set>
 #include <string>
 #include <thread>
 #include <vector>
@@ -64,9 +65,17 @@ struct Recorded {
     std::vector<storage::Sample> committed;
     int rollbacks = 0;
 
+    // Refs forgotten as the WAL forgets idle series: commit() throws UnknownSeriesError for their
+    // samples (stale markers left out), and series() gives their labels a new ref.
+    std::set<storage::SeriesRef> forgotten;
+
     // Committed samples of series whose __name__ is `name` (all of them, in order).
     std::vector<storage::Sample> samples(const std::string& name);
     const storage::Labels& labels_of(storage::SeriesRef ref);
+    // Forgets every ref handed out so far; returns how many.
+    std::size_t forget_all();
+    bool was_forgotten(storage::SeriesRef ref);
+    std::atomic<int> unknown_series_errors{0};
 };
 
 class RecordingAppender : public storage::Appender {

@@ -516,3 +516,34 @@ TEST_CASE("Series that churn every scrape are forgotten, and steady ones keep th
     CHECK(std::count_if(churn.begin(), churn.end(), [](const auto& s) { return stale_bits(s.value); }) ==
           (kScrapes - 1) * kChurn);
 }
+
+TEST_CASE("Refs the WAL forgot while a target was down are asked for again and the scrape lands whole") {
+    TestServer server;
+    server.set_reply({.body = kBody});
+    Harness h(server.address());
+    h.scrape();
+    server.set_reply({.status = 503});
+    h.scrape();  // the cache keeps its refs while the target is down
+    const auto before = h.rec->samples("b");
+    REQUIRE(before.size() == 4);
+    REQUIRE(h.rec->forget_all() == 8);  // a_total, two b, and the five synthetic series
+
+    server.set_reply({.body = "# TYPE a counter\na_total 5\nb{x=\"1\"} 6\nb{x=\"2\"} 7\n"});
+    h.scrape();
+    CHECK(h.rec->unknown_series_errors == 1);
+    const auto after = h.rec->samples("b");
+    REQUIRE(after.size() == 6);
+    CHECK(after[4].value == 6);
+    CHECK(after[5].value == 7);
+    CHECK(after[4].ref != before[0].ref);
+    CHECK(h.rec->labels_of(after[4].ref) == h.rec->labels_of(before[0].ref));
+    CHECK(h.rec->labels_of(after[5].ref) == h.rec->labels_of(before[1].ref));
+    CHECK(h.last("a_total") == 5);
+    CHECK(h.last("up") == 1);
+    CHECK(h.loop->labels_built() == 6);
+
+    // The new refs hold: the next scrape commits at once.
+    h.scrape();
+    CHECK(h.rec->unknown_series_errors == 1);
+    CHECK(h.rec->samples("b").size() == 8);
+}
