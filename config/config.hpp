@@ -208,6 +208,9 @@ struct WalConfig {
     Duration max_age{0};                       // 0 = unlimited
     std::uint64_t segment_size = 64ULL << 20;  // bytes
     Duration fsync_interval{1'000};
+    // A series with no sample for this long, and no record left in the WAL, is forgotten: the
+    // memory it takes goes back (label churn would otherwise grow the agent without end).
+    Duration forget_series_after{3'600'000};
     bool operator==(const WalConfig&) const = default;
 };
 

@@ -99,10 +99,12 @@ WalConfig decode_wal(Reader& r, const YAML::Node& n) {
     m.field("max_age", w.max_age);
     m.size_field("segment_size", w.segment_size);
     m.field("fsync_interval", w.fsync_interval);
+    m.field("forget_series_after", w.forget_series_after);
     m.finish();
     if (w.dir.empty()) report(m, "dir", "must not be empty");
     if (w.segment_size == 0) report(m, "segment_size", "must be greater than 0");
     if (w.max_size != 0 && w.max_size < w.segment_size) report(m, "max_size", "must be at least segment_size");
+    positive(m, "forget_series_after", w.forget_series_after);
     return w;
 }
 

@@ -268,6 +268,7 @@ std::string dump_config(const Config& c) {
     put(e, "max_age", c.wal.max_age);
     put_size(e, "segment_size", c.wal.segment_size);
     put(e, "fsync_interval", c.wal.fsync_interval);
+    put(e, "forget_series_after", c.wal.forget_series_after);
     e << YAML::EndMap;
 
     put_generate(e, c.generate);

@@ -34,7 +34,8 @@
 //                      queue_config: {capacity, max_shards, min_shards, max_samples_per_send,
 //                      batch_send_deadline, min_backoff, max_backoff, retry_on_http_429},
 //                      write_relabel_configs
-//   wal:               dir, max_size (size), max_age, segment_size (size), fsync_interval
+//   wal:               dir, max_size (size), max_age, segment_size (size), fsync_interval,
+//                      forget_series_after
 //   generate:          output_dir, agent_address (host:port),
 //                      prometheus: {url -> prometheus_url, reload -> reload_prometheus},
 //                      alertmanager: {url -> alertmanager_url,

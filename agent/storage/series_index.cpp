@@ -1,5 +1,6 @@
 #include "agent/storage/series_index.hpp"
 
+#include <cstring>
 #include <limits>
 #include <stdexcept>
 #include <string>
@@ -9,6 +10,27 @@ namespace autoscrape::storage {
 namespace {
 const char kEmptyKey = 0;  // where the slot of a series without labels points
 }  // namespace
+
+SeriesIndex::~SeriesIndex()
+{
+    for (const Slot& s : slots_) {
+        if (owns(s)) {
+            delete[] s.data;
+        }
+    }
+}
+
+bool SeriesIndex::owns(const Slot& slot) { return slot.data != nullptr && slot.data != &kEmptyKey; }
+
+const char* SeriesIndex::copy_of(std::string_view key)
+{
+    if (key.empty()) {
+        return &kEmptyKey;
+    }
+    auto bytes = std::make_unique_for_overwrite<char[]>(key.size());
+    std::memcpy(bytes.get(), key.data(), key.size());
+    return bytes.release();
+}
 
 std::string_view SeriesIndex::key(SeriesRef ref) const
 {
@@ -45,10 +67,25 @@ void SeriesIndex::assign(SeriesRef ref, std::string_view key)
         }
         // A ref logged again with other labels (replay of damaged data): its old key goes.
         table_.erase(id, {slot.data, slot.size}, slot.hash, entry_of);
+        if (owns(slot)) {
+            replaced_.emplace_back(const_cast<char*>(slot.data));
+        }
     }
-    const auto stored = arena_.store(key);
-    slot = Slot{stored.empty() ? &kEmptyKey : stored.data(), static_cast<std::uint32_t>(key.size()), hash};
+    slot = Slot{copy_of(key), static_cast<std::uint32_t>(key.size()), hash};
     table_.insert(id, key, hash, entry_of);
+}
+
+std::unique_ptr<char[]> SeriesIndex::forget(SeriesRef ref)
+{
+    if (ref == 0 || ref > slots_.size() || slots_[ref - 1].data == nullptr) {
+        return nullptr;
+    }
+    Slot& slot = slots_[ref - 1];
+    table_.erase(static_cast<std::uint32_t>(ref), {slot.data, slot.size}, slot.hash,
+                 [this](std::uint32_t id) { return entry(id); });
+    std::unique_ptr<char[]> bytes(owns(slot) ? const_cast<char*>(slot.data) : nullptr);
+    slot = Slot{};
+    return bytes;
 }
 
 }  // namespace autoscrape::storage

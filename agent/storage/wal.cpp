@@ -1,11 +1,13 @@
 #include "agent/storage/wal.hpp"
 
 #include <algorithm>
+#include <iterator>
 #include <stdexcept>
 
 #include <spdlog/spdlog.h>
 
 #include "agent/storage/label_encoding.hpp"
+#include "agent/storage/stale.hpp"
 
 namespace autoscrape::storage {
 
@@ -79,13 +81,15 @@ SeriesRef Wal::series_ref(Labels labels)
     {
         std::lock_guard lock(mu_);
         if (const SeriesRef known = index_.find(key); known != 0) {
+            series_[known - 1].last_used = seconds_open();
             return known;
         }
         ref = series_.size() + 1;
         buf_.clear();
         encode_series_record(buf_, ref, labels);
         write_locked(buf_, 0);
-        series_.push_back(SeriesState{head_index_, true});
+        series_.push_back(SeriesState{head_index_, seconds_open(), true});
+        ++live_series_;
         index_.assign(ref, key);
         enforce_limits_locked();
     }
@@ -99,13 +103,29 @@ void Wal::write_samples(std::span<const Sample> samples)
     wake_readers_after_commit();
 }
 
+bool Wal::known_locked(SeriesRef ref) const
+{
+    return ref != 0 && ref <= series_.size() && series_[ref - 1].last_segment != 0;
+}
+
+std::uint32_t Wal::seconds_open() const
+{
+    const auto open_for = std::chrono::steady_clock::now() - opened_;
+    return static_cast<std::uint32_t>(std::chrono::duration_cast<std::chrono::seconds>(open_for).count());
+}
+
 void Wal::log_samples(std::span<const Sample> samples)
 {
     std::lock_guard lock(mu_);
     buf_.clear();
+    bool stale_of_unknown = false;
     for (const auto& s : samples) {
-        if (s.ref == 0 || s.ref > series_.size() || series_[s.ref - 1].last_segment == 0) {
-            throw std::invalid_argument("wal: sample for unknown series ref " + std::to_string(s.ref));
+        if (!known_locked(s.ref)) {
+            if (!is_stale_nan(s.value)) {
+                throw UnknownSeriesError("wal: sample for unknown series ref " + std::to_string(s.ref));
+            }
+            stale_of_unknown = true;
+            continue;
         }
         if (!series_[s.ref - 1].in_wal) {
             // Its series record went with a deleted segment and missed the checkpoint: log it again
@@ -113,11 +133,20 @@ void Wal::log_samples(std::span<const Sample> samples)
             encode_series_record(buf_, s.ref, decode_labels(index_.key(s.ref)));
         }
     }
+    std::vector<Sample> known;
+    if (stale_of_unknown) {
+        std::copy_if(samples.begin(), samples.end(), std::back_inserter(known),
+                     [this](const Sample& s) { return known_locked(s.ref); });
+        samples = known;
+    }
+    if (samples.empty()) {
+        return;
+    }
     encode_samples_record(buf_, samples);
     write_locked(buf_, samples.size());
+    const std::uint32_t now = seconds_open();
     for (const auto& s : samples) {
-        series_[s.ref - 1].last_segment = head_index_;
-        series_[s.ref - 1].in_wal = true;
+        series_[s.ref - 1] = SeriesState{head_index_, now, true};
     }
     metrics_.samples_appended.Increment(static_cast<double>(samples.size()));
     const auto interval = config_.fsync_interval;
@@ -220,6 +249,7 @@ void Wal::unregister_reader(const std::string& name)
     if (!readers_.empty()) {
         delete_acknowledged_locked();
     }
+    free_retired_keys();
 }
 
 void Wal::acknowledge(const std::string& name, WalPosition position)
@@ -228,6 +258,7 @@ void Wal::acknowledge(const std::string& name, WalPosition position)
     position_files_.try_emplace(name, dir_ / "positions" / name).first->second.save(position);
     readers_[name] = position;
     delete_acknowledged_locked();
+    free_retired_keys();
 }
 
 void Wal::delete_acknowledged_locked()
@@ -311,6 +342,7 @@ void Wal::delete_segments_before(std::uint32_t new_first)
         fs::remove(dir_ / checkpoint_name(*checkpoint_));
     }
     checkpoint_ = checkpoint;
+    free_retired_keys();
     if (dropped > 0) {
         metrics_.samples_dropped.Increment(static_cast<double>(dropped));
         spdlog::warn("wal: deleted segments before {} holding {} samples not every endpoint acknowledged "
@@ -334,10 +366,18 @@ void Wal::write_checkpoint(std::uint32_t index, std::uint32_t first_kept)
         encode_series_record(data, chunk);
         chunk.clear();
     };
+    const auto idle_seconds = std::chrono::duration_cast<std::chrono::seconds>(config_.forget_series_after).count();
+    const std::uint32_t now = seconds_open();
     for (std::size_t i = 0; i < series_.size(); ++i) {
         auto& s = series_[i];
+        if (s.last_segment == 0) {
+            continue;  // never known (a gap in replayed refs) or forgotten
+        }
         if (!s.in_wal || s.last_segment < first_kept) {
             s.in_wal = false;
+            if (now - s.last_used >= idle_seconds) {
+                forget_series(i + 1, first_kept);
+            }
             continue;
         }
         chunk.push_back(SeriesEntry{i + 1, decode_labels(index_.key(i + 1))});
@@ -356,8 +396,36 @@ void Wal::write_checkpoint(std::uint32_t index, std::uint32_t first_kept)
     file.commit();
 }
 
+void Wal::forget_series(SeriesRef ref, std::uint32_t first_kept)
+{
+    if (auto bytes = index_.forget(ref)) {
+        retired_keys_.push_back(RetiredKey{first_kept, std::move(bytes)});
+    }
+    series_[ref - 1] = SeriesState{};
+    --live_series_;
+}
+
+void Wal::free_retired_keys()
+{
+    std::uint32_t acknowledged_by_all = UINT32_MAX;
+    for (const auto& [_, pos] : readers_) {
+        acknowledged_by_all = std::min(acknowledged_by_all, pos.segment);
+    }
+    const auto still_readable = std::find_if(retired_keys_.begin(), retired_keys_.end(), [&](const RetiredKey& k) {
+        return k.first_kept > acknowledged_by_all;
+    });
+    retired_keys_.erase(retired_keys_.begin(), still_readable);
+}
+
+std::size_t Wal::series_count() const
+{
+    std::lock_guard lock(mu_);
+    return live_series_;
+}
+
 void Wal::update_gauges()
 {
+    metrics_.series.Set(static_cast<double>(live_series_));
     metrics_.segments.Set(static_cast<double>(segments_.size()));
     metrics_.size_bytes.Set(static_cast<double>(total_size_));
 }

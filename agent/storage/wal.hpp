@@ -7,6 +7,11 @@
 // read position. Opening a directory replays it: series refs stay stable, a torn or corrupt tail is
 // cut off to the last good record (logged, counted), and writing continues in a fresh segment.
 //
+// A series is forgotten when a checkpoint finds it without a record in the kept segments and
+// without a sample or series() call for wal.forget_series_after: its labels leave memory, its ref
+// is never handed out again, and the same labels later get a new ref. A producer still holding the
+// old ref gets UnknownSeriesError from commit() and asks again.
+//
 // Thread-safe: appenders from many scrape loops and readers from many endpoints share one Wal.
 #pragma once
 
@@ -65,6 +70,9 @@ public:
     // live series in a checkpoint.
     void acknowledge(const std::string& name, WalPosition position);
 
+    // Series known now (forgotten ones not counted).
+    std::size_t series_count() const;
+
     // Applies wal.max_size and wal.max_age now (also done after every write): the oldest segments
     // go even if unacknowledged, and their unsent samples are counted as dropped.
     void enforce_limits();
@@ -89,9 +97,10 @@ public:
     std::optional<std::uint32_t> next_segment(std::uint32_t index) const;
     // Bytes of segment `index` that hold complete, committed records (0 if it is gone).
     std::uint64_t committed_size(std::uint32_t index) const;
-    // The labels of `ref` as encode_labels() writes them (empty if unknown). The bytes stay at their
-    // address for the Wal's lifetime, even if replay later gives the ref other labels, so a reader
-    // may keep the view instead of a copy of its own.
+    // The labels of `ref` as encode_labels() writes them (empty if unknown or forgotten). The bytes
+    // stay at their address, even if replay later gives the ref other labels, until the series is
+    // forgotten and every registered reader has acknowledged a position past its last record. So a
+    // reader may keep the view instead of a copy of its own for as long as it may read the ref.
     std::string_view series_key(SeriesRef ref) const;
 
 private:
@@ -99,8 +108,15 @@ private:
 
     // What every sample write reads, apart from the keys, so it stays small enough for the cache.
     struct SeriesState {
-        std::uint32_t last_segment = 0;  // newest segment with a record of this series
+        std::uint32_t last_segment = 0;  // newest segment with a record of it; 0: unknown or forgotten
+        std::uint32_t last_used = 0;     // seconds_open() of its last sample or series() call
         bool in_wal = false;             // its series record is in a kept segment or the checkpoint
+    };
+    // The key bytes of a forgotten series, freed once every reader has acknowledged a position in
+    // segment `first_kept` or later: until then a reader may still read (and send) its samples.
+    struct RetiredKey {
+        std::uint32_t first_kept = 0;
+        std::unique_ptr<char[]> bytes;
     };
     struct SegmentInfo {
         std::uint64_t size = 0;
@@ -109,6 +125,8 @@ private:
     };
 
     SeriesRef series_ref(Labels labels);
+    bool known_locked(SeriesRef ref) const;
+    std::uint32_t seconds_open() const;
     void write_samples(std::span<const Sample> samples);
     // write_samples without the wake-up: takes mu_ and logs the samples (and any series record
     // they need again).
@@ -126,8 +144,11 @@ private:
     void enforce_limits_locked();
     void delete_segments_before(std::uint32_t new_first);
     // Writes checkpoint.<index>: the series records of every series with a sample in a segment
-    // from first_kept on; the others are marked as no longer in the WAL.
+    // from first_kept on; the others are marked as no longer in the WAL, and forgotten when idle
+    // for wal.forget_series_after.
     void write_checkpoint(std::uint32_t index, std::uint32_t first_kept);
+    void forget_series(SeriesRef ref, std::uint32_t first_kept);
+    void free_retired_keys();
     void delete_acknowledged_locked();
     std::uint64_t unacknowledged_samples(std::uint32_t index) const;
     void update_gauges();
@@ -138,8 +159,11 @@ private:
     WalMetrics metrics_;
 
     mutable std::mutex mu_;
-    std::vector<SeriesState> series_;  // by ref - 1; refs are dense
+    std::vector<SeriesState> series_;  // by ref - 1; refs are dense and never reused
+    std::size_t live_series_ = 0;      // of series_, those known now
     SeriesIndex index_;  // encode_labels() of each series: its ref and, decoded, its labels
+    std::vector<RetiredKey> retired_keys_;  // by first_kept, ascending
+    std::chrono::steady_clock::time_point opened_ = std::chrono::steady_clock::now();
     std::map<std::uint32_t, SegmentInfo> segments_;
     std::uint64_t total_size_ = 0;
     std::optional<std::uint32_t> checkpoint_;

@@ -13,6 +13,11 @@ WalMetrics::WalMetrics(prometheus::Registry& registry)
                      .Help("Total size of the WAL segment files.")
                      .Register(registry)
                      .Add({})),
+      series(prometheus::BuildGauge()
+                 .Name("autoscrape_wal_series")
+                 .Help("Series the WAL knows; one idle for wal.forget_series_after leaves at a checkpoint.")
+                 .Register(registry)
+                 .Add({})),
       samples_appended(prometheus::BuildCounter()
                            .Name("autoscrape_wal_samples_appended_total")
                            .Help("Samples committed to the WAL.")

@@ -13,6 +13,7 @@ struct WalMetrics {
 
     prometheus::Gauge& segments;
     prometheus::Gauge& size_bytes;
+    prometheus::Gauge& series;
     prometheus::Counter& samples_appended;
     prometheus::Counter& samples_dropped;
     prometheus::Counter& corruptions;

@@ -72,7 +72,11 @@ void Wal::remember_series(SeriesEntry&& entry, std::uint32_t segment)
         series_.resize(entry.ref);
     }
     auto& state = series_[entry.ref - 1];
+    if (state.last_segment == 0) {
+        ++live_series_;
+    }
     state.last_segment = std::max(state.last_segment, segment);
+    state.last_used = seconds_open();
     state.in_wal = true;
     // The same labels again (re-logged, or in the checkpoint and a segment) change nothing; other
     // labels under a known ref, or known labels under a new ref, move the index to the newest.
@@ -125,7 +129,7 @@ void Wal::recover_segment(std::uint32_t index)
         } else if (frame.type == RecordType::Samples && decode_samples(frame.payload, samples)) {
             info.samples += samples.size();
             for (const auto& s : samples) {
-                if (s.ref > 0 && s.ref <= series_.size()) {
+                if (s.ref > 0 && s.ref <= series_.size() && series_[s.ref - 1].last_segment != 0) {
                     series_[s.ref - 1].last_segment = index;
                 }
             }
