@@ -269,6 +269,12 @@ void QueueManager::acknowledge()
             spdlog::error("remote_write {}: cannot persist the WAL position: {}", config_.name, e.what());
         }
     }
+    forgotten_.clear();
+    wal_.take_forgotten(config_.name, forgotten_);
+    for (const auto ref : forgotten_) {
+        series_.forget(ref);
+    }
+    series_count_.store(series_.size(), std::memory_order_relaxed);
 }
 
 }  // namespace autoscrape::remote

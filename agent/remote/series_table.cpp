@@ -1,13 +1,24 @@
 #include "agent/remote/series_table.hpp"
 
 #include <algorithm>
-#include <string>
+#include <cstring>
+#include <memory>
 #include <stdexcept>
+#include <string>
 
 namespace autoscrape::remote {
 
 const char EncodedSeriesTable::kDropped = 0;
 const char EncodedSeriesTable::kEmpty = 0;
+
+EncodedSeriesTable::~EncodedSeriesTable()
+{
+    for (const Slot& s : slots_) {
+        if (s.owned) {
+            delete[] s.data;
+        }
+    }
+}
 
 std::optional<std::string_view> EncodedSeriesTable::find(storage::SeriesRef ref) const
 {
@@ -30,9 +41,32 @@ EncodedSeriesTable::Slot& EncodedSeriesTable::slot(storage::SeriesRef ref)
     return slots_[ref];
 }
 
+void EncodedSeriesTable::set(storage::SeriesRef ref, Slot value)
+{
+    Slot& s = slot(ref);
+    if (s.data == nullptr && value.data != nullptr) {
+        ++known_;
+    } else if (s.data != nullptr && value.data == nullptr) {
+        --known_;
+    }
+    if (s.owned) {
+        delete[] s.data;
+    }
+    s = value;
+}
+
 void EncodedSeriesTable::keep(storage::SeriesRef ref, std::string_view encoded)
 {
-    refer(ref, encoded.empty() ? encoded : arena_.store(encoded));
+    if (encoded.empty()) {
+        refer(ref, encoded);
+        return;
+    }
+    if (encoded.size() > UINT32_MAX) {
+        throw std::length_error("encoded labels of series " + std::to_string(ref) + " exceed 4 GiB");
+    }
+    auto copy = std::make_unique_for_overwrite<char[]>(encoded.size());
+    std::memcpy(copy.get(), encoded.data(), encoded.size());
+    set(ref, Slot{copy.release(), static_cast<std::uint32_t>(encoded.size()), true});
 }
 
 void EncodedSeriesTable::refer(storage::SeriesRef ref, std::string_view stable)
@@ -40,14 +74,16 @@ void EncodedSeriesTable::refer(storage::SeriesRef ref, std::string_view stable)
     if (stable.size() > UINT32_MAX) {
         throw std::length_error("encoded labels of series " + std::to_string(ref) + " exceed 4 GiB");
     }
-    Slot& s = slot(ref);
-    s.data = stable.empty() ? &kEmpty : stable.data();
-    s.size = static_cast<std::uint32_t>(stable.size());
+    set(ref, Slot{stable.empty() ? &kEmpty : stable.data(), static_cast<std::uint32_t>(stable.size()), false});
 }
 
-void EncodedSeriesTable::drop(storage::SeriesRef ref)
+void EncodedSeriesTable::drop(storage::SeriesRef ref) { set(ref, Slot{&kDropped, 0, false}); }
+
+void EncodedSeriesTable::forget(storage::SeriesRef ref)
 {
-    slot(ref) = Slot{&kDropped, 0};
+    if (ref < slots_.size()) {
+        set(ref, Slot{});
+    }
 }
 
 }  // namespace autoscrape::remote

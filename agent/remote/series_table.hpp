@@ -1,9 +1,10 @@
 // The labels of every series an endpoint sends, by WAL series ref, already encoded as the request
 // body carries them (storage::encode_labels). A series is encoded once, when its series record is
-// read; each of its samples then costs a copy of these bytes. The bytes lie back to back in blocks
-// that never move (or are the WAL's own key bytes, which never move either), so shards can hold
-// views of them while the WAL reader adds series, and a series takes its encoded size plus 16 bytes
-// (16 bytes alone when it refers to the WAL's key) instead of a vector of string pairs.
+// read; each of its samples then costs a copy of these bytes. The bytes never move while the
+// series is known (each copy is an allocation of its own, or is the WAL's key of the series), so
+// shards can hold views of them while the WAL reader adds series. A series takes its encoded size
+// plus 16 bytes, 16 bytes alone when it refers to the WAL's key, and only its 16-byte slot once
+// forgotten (see forget()).
 #pragma once
 
 #include <cstdint>
@@ -11,14 +12,18 @@
 #include <string_view>
 #include <vector>
 
-#include "agent/storage/byte_arena.hpp"
 #include "agent/storage/series.hpp"
 
 namespace autoscrape::remote {
 
 class EncodedSeriesTable {
 public:
-    // False until keep() or drop() was called for the ref.
+    EncodedSeriesTable() = default;
+    ~EncodedSeriesTable();
+    EncodedSeriesTable(const EncodedSeriesTable&) = delete;
+    EncodedSeriesTable& operator=(const EncodedSeriesTable&) = delete;
+
+    // False until keep() or drop() was called for the ref, and again after forget().
     bool known(storage::SeriesRef ref) const { return ref < slots_.size() && slots_[ref].data != nullptr; }
 
     // The encoded labels of a kept series; nullopt when the ref is unknown or was dropped.
@@ -27,25 +32,33 @@ public:
     // Keeps a copy of `encoded`.
     void keep(storage::SeriesRef ref, std::string_view encoded);
 
-    // Keeps the view itself: for bytes that outlive the table at a fixed address (the WAL's key
-    // of the series, see Wal::series_key), so they need not be stored twice.
+    // Keeps the view itself: for bytes that stay at a fixed address while the series may be read
+    // (the WAL's key of the series, see Wal::series_key), so they need not be stored twice.
     void refer(storage::SeriesRef ref, std::string_view stable);
 
     // write_relabel_configs dropped the series: its samples are not sent.
     void drop(storage::SeriesRef ref);
 
+    // The WAL forgot the series and no sample of it is queued any more: its copy is freed.
+    void forget(storage::SeriesRef ref);
+
+    // Series kept, referred to or dropped.
+    std::size_t size() const { return known_; }
+
 private:
     struct Slot {
         const char* data = nullptr;  // nullptr: unknown; &kDropped: dropped
         std::uint32_t size = 0;
+        bool owned = false;  // a copy made by keep()
     };
     static const char kDropped;
     static const char kEmpty;  // where a kept series without labels points
 
     Slot& slot(storage::SeriesRef ref);
+    void set(storage::SeriesRef ref, Slot value);
 
     std::vector<Slot> slots_;  // by ref (refs are dense small integers)
-    storage::ByteArena arena_;
+    std::size_t known_ = 0;
 };
 
 }  // namespace autoscrape::remote

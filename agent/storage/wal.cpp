@@ -235,6 +235,7 @@ WalPosition Wal::register_reader(const std::string& name)
     pos = std::max(pos, oldest);
     position_files_.try_emplace(name, file);
     readers_[name] = pos;
+    forgotten_cursors_.try_emplace(name, forgotten_base_ + forgotten_.size());
     return pos;
 }
 
@@ -246,10 +247,12 @@ void Wal::unregister_reader(const std::string& name)
     }
     position_files_.erase(name);
     fs::remove(dir_ / "positions" / name);
+    forgotten_cursors_.erase(name);
     if (!readers_.empty()) {
         delete_acknowledged_locked();
     }
     free_retired_keys();
+    trim_forgotten();
 }
 
 void Wal::acknowledge(const std::string& name, WalPosition position)
@@ -403,6 +406,39 @@ void Wal::forget_series(SeriesRef ref, std::uint32_t first_kept)
     }
     series_[ref - 1] = SeriesState{};
     --live_series_;
+    if (!forgotten_cursors_.empty()) {
+        forgotten_.push_back(Forgotten{ref, first_kept});
+    }
+}
+
+void Wal::take_forgotten(const std::string& name, std::vector<SeriesRef>& refs)
+{
+    std::lock_guard lock(mu_);
+    const auto cursor = forgotten_cursors_.find(name);
+    const auto reader = readers_.find(name);
+    if (cursor == forgotten_cursors_.end() || reader == readers_.end()) {
+        return;
+    }
+    auto& next = cursor->second;
+    while (next < forgotten_base_ + forgotten_.size()) {
+        const auto& f = forgotten_[next - forgotten_base_];
+        if (f.first_kept > reader->second.segment) {
+            break;
+        }
+        refs.push_back(f.ref);
+        ++next;
+    }
+    trim_forgotten();
+}
+
+void Wal::trim_forgotten()
+{
+    std::uint64_t taken_by_all = forgotten_base_ + forgotten_.size();
+    for (const auto& [_, next] : forgotten_cursors_) {
+        taken_by_all = std::min(taken_by_all, next);
+    }
+    forgotten_.erase(forgotten_.begin(), forgotten_.begin() + static_cast<std::ptrdiff_t>(taken_by_all - forgotten_base_));
+    forgotten_base_ = taken_by_all;
 }
 
 void Wal::free_retired_keys()

@@ -18,6 +18,7 @@
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
+#include <deque>
 #include <cstdint>
 #include <filesystem>
 #include <map>
@@ -73,6 +74,11 @@ public:
     // Series known now (forgotten ones not counted).
     std::size_t series_count() const;
 
+    // Appends to `refs` the series the WAL forgot that endpoint `name` may forget too: those whose
+    // last records lie before its acknowledged position, so it neither reads nor sends them again.
+    // Each ref is handed to each endpoint once; one registered later gets none forgotten before.
+    void take_forgotten(const std::string& name, std::vector<SeriesRef>& refs);
+
     // Applies wal.max_size and wal.max_age now (also done after every write): the oldest segments
     // go even if unacknowledged, and their unsent samples are counted as dropped.
     void enforce_limits();
@@ -118,6 +124,10 @@ private:
         std::uint32_t first_kept = 0;
         std::unique_ptr<char[]> bytes;
     };
+    struct Forgotten {
+        SeriesRef ref = 0;
+        std::uint32_t first_kept = 0;  // readers acknowledged in or past it have no use for the ref
+    };
     struct SegmentInfo {
         std::uint64_t size = 0;
         std::uint64_t samples = 0;
@@ -149,6 +159,7 @@ private:
     void write_checkpoint(std::uint32_t index, std::uint32_t first_kept);
     void forget_series(SeriesRef ref, std::uint32_t first_kept);
     void free_retired_keys();
+    void trim_forgotten();
     void delete_acknowledged_locked();
     std::uint64_t unacknowledged_samples(std::uint32_t index) const;
     void update_gauges();
@@ -163,6 +174,11 @@ private:
     std::size_t live_series_ = 0;      // of series_, those known now
     SeriesIndex index_;  // encode_labels() of each series: its ref and, decoded, its labels
     std::vector<RetiredKey> retired_keys_;  // by first_kept, ascending
+    // Forgotten series not yet handed to every reader (take_forgotten), by first_kept, ascending;
+    // forgotten_[i] has sequence number forgotten_base_ + i.
+    std::deque<Forgotten> forgotten_;
+    std::uint64_t forgotten_base_ = 0;
+    std::map<std::string, std::uint64_t> forgotten_cursors_;  // by reader: next sequence number
     std::chrono::steady_clock::time_point opened_ = std::chrono::steady_clock::now();
     std::map<std::uint32_t, SegmentInfo> segments_;
     std::uint64_t total_size_ = 0;

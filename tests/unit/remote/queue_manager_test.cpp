@@ -309,3 +309,48 @@ TEST_CASE("The shard count grows when sending cannot keep up with the input")
     CHECK(metric(f.registry, "autoscrape_remote_storage_shards_desired", "a") > 1);
     CHECK(rx.wait_for_samples(3'000, 20s));
 }
+
+TEST_CASE("Series the WAL forgot leave the endpoint's table too, and every sample is still delivered")
+{
+    TempDir dir;
+    prometheus::Registry registry;
+    auto cfg = storage::test::wal_config(dir);
+    cfg.segment_size = 2048;
+    cfg.forget_series_after = 1ms;
+    storage::Wal wal(cfg, registry);
+    QueueMetricFamilies families(registry);
+    TestReceiver rx;
+    // External labels: the endpoint keeps copies of its own, which must go as well.
+    QueueManager q(endpoint("a", rx.url()), {{"cluster", "c1"}}, wal, families);
+    q.start();
+    constexpr int kRounds = 10;
+    constexpr int kSeries = 50;
+    auto app = wal.appender();
+    for (int round = 0; round < kRounds; ++round) {
+        // Each round a new pod's series replace the last one's.
+        for (int i = 0; i < kSeries; ++i) {
+            const auto ref = app->series({{"__name__", "m" + std::to_string(i)}, {"pod", std::to_string(round)}});
+            app->append(ref, 1'700'000'000'000 + round, round);
+        }
+        app->commit();
+        REQUIRE(rx.wait_for_samples((round + 1) * kSeries, 5s));
+    }
+    // Acknowledged every second: then the WAL forgets the old pods, and the endpoint after it.
+    CHECK(eventually([&] { return wal.series_count() <= 3 * kSeries; }));
+    CHECK(eventually([&] { return q.series_count() > 0 && q.series_count() <= 3 * kSeries; }));
+    q.stop(Clock::now() + 1s);
+    std::set<std::string> pods;
+    for (const auto& r : rx.received()) {
+        for (const auto& ts : r.request.timeseries()) {
+            const auto labels = labels_of(ts);
+            CHECK(labels.front() == std::pair<std::string, std::string>{"__name__", labels.front().second});
+            CHECK(std::find(labels.begin(), labels.end(), std::pair<std::string, std::string>{"cluster", "c1"}) !=
+                  labels.end());
+            for (const auto& [name, value] : labels) {
+                if (name == "pod") pods.insert(value);
+            }
+        }
+    }
+    CHECK(pods.size() == kRounds);
+    CHECK(rx.accepted_samples() == kRounds * kSeries);
+}

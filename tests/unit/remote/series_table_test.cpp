@@ -32,7 +32,7 @@ TEST_CASE("A kept series without labels is found, with empty labels")
 
 TEST_CASE("Views handed out stay valid and unchanged while many more series are added")
 {
-    // Shards hold the views while the reader keeps adding: blocks must never move.
+    // Shards hold the views while the reader keeps adding: the bytes must never move.
     EncodedSeriesTable table;
     std::vector<std::string_view> views;
     for (std::uint64_t ref = 1; ref <= 20'000; ++ref) {
@@ -40,7 +40,7 @@ TEST_CASE("Views handed out stay valid and unchanged while many more series are 
         table.keep(ref, bytes);
         views.push_back(*table.find(ref));
     }
-    table.keep(20'001, std::string(50'000, 'g'));  // a giant one gets a block of its own
+    table.keep(20'001, std::string(50'000, 'g'));
     table.keep(20'002, "after");
     for (std::uint64_t ref = 1; ref <= 20'000; ++ref) {
         const std::string want = "series-" + std::to_string(ref) + std::string(ref % 300, 'x');
@@ -62,4 +62,24 @@ TEST_CASE("A series referring to stable bytes hands out those bytes, not a copy"
     CHECK(*table.find(3) == wal_key);
     REQUIRE(table.find(4));  // known, with no labels, like keep(ref, "")
     CHECK(table.find(4)->empty());
+}
+
+TEST_CASE("A forgotten series is unknown again and no longer counted, whether kept, referred or dropped")
+{
+    const std::string wal_key = "wal key";
+    EncodedSeriesTable table;
+    table.keep(1, "copy");
+    table.refer(2, wal_key);
+    table.drop(3);
+    table.keep(4, "stays");
+    CHECK(table.size() == 4);
+    for (std::uint64_t ref = 1; ref <= 3; ++ref) {
+        table.forget(ref);
+        CHECK_FALSE(table.known(ref));
+        CHECK_FALSE(table.find(ref));
+    }
+    table.forget(99);  // never known: nothing happens
+    CHECK(table.size() == 1);
+    CHECK(table.find(4) == std::string_view("stays"));
+    CHECK(wal_key == "wal key");  // a referred series' bytes are the WAL's, never freed here
 }

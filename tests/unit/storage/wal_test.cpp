@@ -697,3 +697,42 @@ TEST_CASE("A forgotten series' labels stay readable until every endpoint acknowl
     wal.acknowledge("lagging", read_all(wal).end);
     CHECK(wal.series_count() == 1);
 }
+
+TEST_CASE("Each endpoint is told of a forgotten series once, and only after acknowledging past it")
+{
+    TempDir dir;
+    prometheus::Registry registry;
+    auto cfg = size_limited_config(dir);
+    cfg.forget_series_after = std::chrono::milliseconds(1);
+    Wal wal(cfg, registry);
+    wal.register_reader("fast");
+    wal.register_reader("lagging");
+    auto app = wal.appender();
+    const auto gone = app->series(metric("gone"));
+    app->append(gone, 0, 0);
+    app->commit();
+    const auto busy = app->series(metric("busy"));
+    commit_one_by_one(*app, busy, 400);  // the size limit deletes segments neither endpoint sent
+    REQUIRE(wal.series_key(gone).empty());
+
+    std::vector<SeriesRef> fast;
+    std::vector<SeriesRef> lagging;
+    wal.take_forgotten("fast", fast);
+    CHECK(fast.empty());  // it has not acknowledged past the series' last record yet
+    const auto end = read_all(wal).end;
+    wal.acknowledge("fast", end);
+    wal.take_forgotten("fast", fast);
+    CHECK(fast == std::vector<SeriesRef>{gone});
+    wal.take_forgotten("fast", fast);
+    CHECK(fast.size() == 1);  // not twice
+    wal.take_forgotten("lagging", lagging);
+    CHECK(lagging.empty());
+    wal.acknowledge("lagging", end);
+    wal.take_forgotten("lagging", lagging);
+    CHECK(lagging == std::vector<SeriesRef>{gone});
+
+    wal.register_reader("new");
+    std::vector<SeriesRef> fresh;
+    wal.take_forgotten("new", fresh);
+    CHECK(fresh.empty());  // it never saw the series
+}
