@@ -3,11 +3,17 @@
 // Reports this process' CPU-seconds per million samples delivered and its peak RSS, the numbers
 // bench/e2e/run.sh reports for whole agents, so the remote-write share can be compared.
 //
-// usage: bench_e2e_remote <write url> <series> <seconds> [wal dir]
+// With CHURN=K, K of the series get a new label value every second (a rolling deployment's new
+// pods), so the agent's memory under label churn can be measured: wal.forget_series_after
+// (FORGET_AFTER seconds, default 3600) decides whether the replaced series leave memory, and
+// SEGMENT_SIZE (bytes, default 64 MiB) how soon their records leave the WAL.
+//
+// usage: [CHURN=K] [FORGET_AFTER=S] [SEGMENT_SIZE=B] bench_e2e_remote <write url> <series> <seconds> [wal dir]
 #include <sys/resource.h>
 
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <string>
@@ -30,18 +36,30 @@ double cpu_seconds()
            static_cast<double>(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
 }
 
-long peak_rss_kib()
+long status_kib(const std::string& field)
 {
     std::ifstream status("/proc/self/status");
     std::string key;
     long value = 0;
     while (status >> key) {
-        if (key == "VmHWM:") {
+        if (key == field) {
             status >> value;
             return value;
         }
     }
     return 0;
+}
+
+long env_or(const char* name, long fallback)
+{
+    const char* value = std::getenv(name);
+    return value != nullptr ? std::stol(value) : fallback;
+}
+
+storage::Labels series_labels(int i, long generation)
+{
+    return {{"__name__", "bench_metric"}, {"series", std::to_string(i)}, {"path", "/api/v1/items"},
+            {"code", "200"}, {"pod", "pod-" + std::to_string(generation)}};
 }
 
 double delivered(prometheus::Registry& registry)
@@ -65,10 +83,13 @@ int main(int argc, char** argv)
     const int series = std::stoi(argv[2]);
     const int seconds = std::stoi(argv[3]);
     const std::string dir = argc > 4 ? argv[4] : "/tmp/bench_e2e_remote_wal";
+    const long churn = env_or("CHURN", 0);
     std::filesystem::remove_all(dir);
 
     config::Config cfg;
     cfg.wal.dir = dir;
+    cfg.wal.forget_series_after = std::chrono::seconds(env_or("FORGET_AFTER", 3600));
+    cfg.wal.segment_size = static_cast<std::uint64_t>(env_or("SEGMENT_SIZE", 64L << 20));
     config::RemoteWriteConfig rw;
     rw.name = "bench";
     rw.url = argv[1];
@@ -79,14 +100,18 @@ int main(int argc, char** argv)
     auto app = stage.appender();
     std::vector<storage::SeriesRef> refs;
     for (int i = 0; i < series; ++i) {
-        refs.push_back(app->series({{"__name__", "bench_metric"}, {"series", std::to_string(i)},
-                                    {"path", "/api/v1/items"}, {"code", "200"}}));
+        refs.push_back(app->series(series_labels(i, 0)));
     }
+    long created = series;
     const double cpu0 = cpu_seconds();
     auto next = Clock::now();
     for (int s = 0; s < seconds; ++s) {
         const auto ts = std::chrono::duration_cast<std::chrono::milliseconds>(
                             std::chrono::system_clock::now().time_since_epoch()).count();
+        for (long k = 0; k < churn; ++k, ++created) {
+            const int i = static_cast<int>(created % series);
+            refs[static_cast<std::size_t>(i)] = app->series(series_labels(i, created / series));
+        }
         for (int i = 0; i < series; ++i) {
             app->append(refs[static_cast<std::size_t>(i)], ts, i);
             if (i % 1000 == 999) {
@@ -105,8 +130,10 @@ int main(int argc, char** argv)
     const double cpu = cpu_seconds() - cpu0;
     const double sent = delivered(registry);
     stage.stop(std::chrono::seconds(5));
-    std::printf("delivered %.0f of %.0f samples, %.2f CPU-s, %.2f CPU-s per 1M samples, peak RSS %ld MiB\n", sent,
-                want, cpu, sent > 0 ? cpu * 1e6 / sent : 0.0, peak_rss_kib() / 1024);
+    std::printf("delivered %.0f of %.0f samples, %.2f CPU-s, %.2f CPU-s per 1M samples, peak RSS %ld MiB, "
+                "RSS %ld MiB, series created %ld, known to the WAL %zu\n",
+                sent, want, cpu, sent > 0 ? cpu * 1e6 / sent : 0.0, status_kib("VmHWM:") / 1024,
+                status_kib("VmRSS:") / 1024, created, stage.wal().series_count());
     std::filesystem::remove_all(dir);
     return sent == want ? 0 : 1;
 }
