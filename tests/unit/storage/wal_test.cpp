@@ -11,6 +11,54 @@
 using namespace autoscrape::storage;
 using namespace autoscrape::storage::test;
 
+namespace {
+
+struct QuietAndBusy {
+    SeriesRef quiet = 0;
+    SeriesRef busy = 0;
+};
+
+// On a WAL of 128-byte segments with one endpoint "r": `quiet` gets one sample, `busy` thirty, and
+// "r" acknowledges them all, so every segment but the head goes and quiet has no record left.
+QuietAndBusy leave_quiet_behind(Wal& wal, Appender& app)
+{
+    const auto quiet = app.series(metric("quiet"));
+    const auto busy = app.series(metric("busy"));
+    app.append(quiet, 0, 0);
+    app.commit();
+    commit_one_by_one(app, busy, 30);
+    wal.acknowledge("r", read_all(wal).end);
+    return {quiet, busy};
+}
+
+autoscrape::config::WalConfig tiny_segments(const TempDir& dir)
+{
+    auto cfg = wal_config(dir);
+    cfg.segment_size = 128;
+    return cfg;
+}
+
+// A WAL that forgets a series as soon as its records leave, with wal.max_size of 4 KiB.
+autoscrape::config::WalConfig forgetful_size_limited(const TempDir& dir)
+{
+    auto cfg = size_limited_config(dir);
+    cfg.forget_series_after = std::chrono::milliseconds(1);
+    return cfg;
+}
+
+// `gone` gets one sample, then `busy` 400: the size limit deletes the segments with gone's records
+// (unsent by any endpoint that did not acknowledge), so the WAL forgets it. Returns gone's ref.
+SeriesRef outrun_by_busy(Appender& app)
+{
+    const auto gone = app.series(metric("gone"));
+    app.append(gone, 0, 0);
+    app.commit();
+    commit_one_by_one(app, app.series(metric("busy")), 400);
+    return gone;
+}
+
+}  // namespace
+
 TEST_CASE("The same label set gets the same ref whatever its label order")
 {
     TempDir dir;
@@ -374,18 +422,10 @@ TEST_CASE("A series whose record left the WAL is logged again before its next sa
 {
     TempDir dir;
     prometheus::Registry registry;
-    auto cfg = wal_config(dir);
-    cfg.segment_size = 128;
-    Wal wal(cfg, registry);
+    Wal wal(tiny_segments(dir), registry);
     wal.register_reader("r");
     auto app = wal.appender();
-    const auto quiet = app->series(metric("quiet"));
-    const auto busy = app->series(metric("busy"));
-    app->append(quiet, 0, 0);
-    app->commit();
-    commit_one_by_one(*app, busy, 30);
-    // Every segment but the head goes; `quiet` has no sample left, so the checkpoint omits it.
-    wal.acknowledge("r", read_all(wal).end);
+    const auto quiet = leave_quiet_behind(wal, *app).quiet;  // the checkpoint omits it
     const auto pos = read_all(wal).end;
     app->append(quiet, 1000, 1);
     app->commit();
@@ -584,19 +624,12 @@ TEST_CASE("A series idle past forget_series_after with no record left in the WAL
 {
     TempDir dir;
     prometheus::Registry registry;
-    auto cfg = wal_config(dir);
-    cfg.segment_size = 128;
+    auto cfg = tiny_segments(dir);
     cfg.forget_series_after = std::chrono::milliseconds(1);  // idle as soon as its segments go
     auto wal = std::make_unique<Wal>(cfg, registry);
     wal->register_reader("r");
     auto app = wal->appender();
-    const auto quiet = app->series(metric("quiet"));
-    const auto busy = app->series(metric("busy"));
-    app->append(quiet, 0, 0);
-    app->commit();
-    commit_one_by_one(*app, busy, 30);
-    CHECK(wal->series_count() == 2);
-    wal->acknowledge("r", read_all(*wal).end);
+    const auto [quiet, busy] = leave_quiet_behind(*wal, *app);
 
     CHECK(wal->series_count() == 1);
     CHECK(metric_value(registry, "autoscrape_wal_series") == 1);
@@ -634,17 +667,10 @@ TEST_CASE("With the default forget_series_after a series idle for seconds is kep
 {
     TempDir dir;
     prometheus::Registry registry;
-    auto cfg = wal_config(dir);
-    cfg.segment_size = 128;
-    Wal wal(cfg, registry);
+    Wal wal(tiny_segments(dir), registry);
     wal.register_reader("r");
     auto app = wal.appender();
-    const auto quiet = app->series(metric("quiet"));
-    const auto busy = app->series(metric("busy"));
-    app->append(quiet, 0, 0);
-    app->commit();
-    commit_one_by_one(*app, busy, 30);
-    wal.acknowledge("r", read_all(wal).end);
+    const auto quiet = leave_quiet_behind(wal, *app).quiet;
     CHECK(wal.series_count() == 2);
     CHECK(decode_labels(wal.series_key(quiet)) == metric("quiet"));
 }
@@ -677,20 +703,14 @@ TEST_CASE("A forgotten series' labels stay readable until every endpoint acknowl
     // still hold a view of the series key (as the remote-write table does) and send its samples.
     TempDir dir;
     prometheus::Registry registry;
-    auto cfg = size_limited_config(dir);
-    cfg.forget_series_after = std::chrono::milliseconds(1);
-    Wal wal(cfg, registry);
+    Wal wal(forgetful_size_limited(dir), registry);
     wal.register_reader("lagging");
     auto app = wal.appender();
-    const auto gone = app->series(metric("gone"));
-    app->append(gone, 0, 0);
-    app->commit();
-    const auto view = wal.series_key(gone);
     std::string expected;
     encode_labels(metric("gone"), expected);
+    const auto view = wal.series_key(app->series(metric("gone")));  // as the endpoint's table keeps it
     REQUIRE(view == expected);
-    const auto busy = app->series(metric("busy"));
-    commit_one_by_one(*app, busy, 400);
+    const auto gone = outrun_by_busy(*app);
     REQUIRE(metric_value(registry, "autoscrape_wal_samples_dropped_total") > 0);
     CHECK(wal.series_key(gone).empty());  // forgotten...
     CHECK(std::string(view) == expected);  // ...but its bytes are still there (AddressSanitizer checks this read)
@@ -702,17 +722,11 @@ TEST_CASE("Each endpoint is told of a forgotten series once, and only after ackn
 {
     TempDir dir;
     prometheus::Registry registry;
-    auto cfg = size_limited_config(dir);
-    cfg.forget_series_after = std::chrono::milliseconds(1);
-    Wal wal(cfg, registry);
+    Wal wal(forgetful_size_limited(dir), registry);
     wal.register_reader("fast");
     wal.register_reader("lagging");
     auto app = wal.appender();
-    const auto gone = app->series(metric("gone"));
-    app->append(gone, 0, 0);
-    app->commit();
-    const auto busy = app->series(metric("busy"));
-    commit_one_by_one(*app, busy, 400);  // the size limit deletes segments neither endpoint sent
+    const auto gone = outrun_by_busy(*app);  // the size limit deletes segments neither endpoint sent
     REQUIRE(wal.series_key(gone).empty());
 
     std::vector<SeriesRef> fast;
