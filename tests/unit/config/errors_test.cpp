@@ -133,6 +133,8 @@ TEST_CASE("Web, docker and wal addresses are checked", "[errors]") {
     CHECK(errors_of("docker: {host: 'http://x'}") ==
           "test.yaml:1:16: docker.host: expected unix:///path/to/docker.sock or tcp://host:port, got 'http://x'");
     CHECK(errors_of("wal: {dir: ''}") == "test.yaml:1:12: wal.dir: must not be empty");
+    CHECK(errors_of("wal:\n  forget_series_after: 0s\n") ==
+          "test.yaml:2:24: wal.forget_series_after: must be greater than 0");
 }
 
 TEST_CASE("A probe module needs a known prober", "[errors]") {
