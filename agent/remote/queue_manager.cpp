@@ -17,7 +17,8 @@ constexpr std::chrono::seconds kAckInterval{1};
 
 std::size_t shard_of(storage::SeriesRef ref, std::size_t shards)
 {
-    // Refs are dense small integers; mix them so consecutive refs spread over the shards.
+    // Refs are mostly dense small integers (see SeriesRef); mix them so consecutive ones spread
+    // over the shards.
     return static_cast<std::size_t>((ref * 0x9E3779B97F4A7C15ULL) >> 32) % shards;
 }
 

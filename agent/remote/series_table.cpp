@@ -11,6 +11,17 @@ namespace autoscrape::remote {
 const char EncodedSeriesTable::kDropped = 0;
 const char EncodedSeriesTable::kEmpty = 0;
 
+namespace {
+
+void check_size(storage::SeriesRef ref, std::string_view encoded)
+{
+    if (encoded.size() > INT32_MAX) {
+        throw std::length_error("encoded labels of series " + std::to_string(ref) + " exceed 2 GiB");
+    }
+}
+
+}  // namespace
+
 EncodedSeriesTable::~EncodedSeriesTable()
 {
     for (const Slot& s : slots_) {
@@ -20,39 +31,45 @@ EncodedSeriesTable::~EncodedSeriesTable()
     }
 }
 
+bool EncodedSeriesTable::holds(storage::SeriesRef ref) const
+{
+    const std::uint32_t slot = storage::ref_slot(ref);
+    return slot < slots_.size() && slots_[slot].data != nullptr &&
+           slots_[slot].generation == storage::ref_generation(ref);
+}
+
 std::optional<std::string_view> EncodedSeriesTable::find(storage::SeriesRef ref) const
 {
-    if (ref >= slots_.size()) {
+    if (!holds(ref)) {
         return std::nullopt;
     }
-    const Slot& s = slots_[ref];
-    if (s.data == nullptr || s.data == &kDropped) {
+    const Slot& s = slots_[storage::ref_slot(ref)];
+    if (s.data == &kDropped) {
         return std::nullopt;
     }
     return std::string_view(s.data, s.size);
 }
 
-EncodedSeriesTable::Slot& EncodedSeriesTable::slot(storage::SeriesRef ref)
+void EncodedSeriesTable::set(storage::SeriesRef ref, const char* data, std::size_t size, bool owned)
 {
-    if (ref >= slots_.size()) {
-        // Refs come in roughly ascending order; grow geometrically all the same.
-        slots_.resize(std::max<std::size_t>(ref + 1, slots_.size() + slots_.size() / 2));
+    const std::uint32_t index = storage::ref_slot(ref);
+    if (index >= slots_.size()) {
+        // Slots come in roughly ascending order; grow geometrically all the same.
+        slots_.resize(std::max<std::size_t>(index + 1, slots_.size() + slots_.size() / 2));
     }
-    return slots_[ref];
-}
-
-void EncodedSeriesTable::set(storage::SeriesRef ref, Slot value)
-{
-    Slot& s = slot(ref);
-    if (s.data == nullptr && value.data != nullptr) {
+    Slot& s = slots_[index];
+    if (s.data == nullptr && data != nullptr) {
         ++known_;
-    } else if (s.data != nullptr && value.data == nullptr) {
+    } else if (s.data != nullptr && data == nullptr) {
         --known_;
     }
     if (s.owned) {
-        delete[] s.data;
+        delete[] s.data;  // a forgotten generation: the WAL hands its slot on only when none is in flight
     }
-    s = value;
+    s.data = data;
+    s.size = static_cast<std::uint32_t>(size);
+    s.owned = owned ? 1 : 0;
+    s.generation = storage::ref_generation(ref);
 }
 
 void EncodedSeriesTable::keep(storage::SeriesRef ref, std::string_view encoded)
@@ -61,28 +78,24 @@ void EncodedSeriesTable::keep(storage::SeriesRef ref, std::string_view encoded)
         refer(ref, encoded);
         return;
     }
-    if (encoded.size() > UINT32_MAX) {
-        throw std::length_error("encoded labels of series " + std::to_string(ref) + " exceed 4 GiB");
-    }
+    check_size(ref, encoded);
     auto copy = std::make_unique_for_overwrite<char[]>(encoded.size());
     std::memcpy(copy.get(), encoded.data(), encoded.size());
-    set(ref, Slot{copy.release(), static_cast<std::uint32_t>(encoded.size()), true});
+    set(ref, copy.release(), encoded.size(), true);
 }
 
 void EncodedSeriesTable::refer(storage::SeriesRef ref, std::string_view stable)
 {
-    if (stable.size() > UINT32_MAX) {
-        throw std::length_error("encoded labels of series " + std::to_string(ref) + " exceed 4 GiB");
-    }
-    set(ref, Slot{stable.empty() ? &kEmpty : stable.data(), static_cast<std::uint32_t>(stable.size()), false});
+    check_size(ref, stable);
+    set(ref, stable.empty() ? &kEmpty : stable.data(), stable.size(), false);
 }
 
-void EncodedSeriesTable::drop(storage::SeriesRef ref) { set(ref, Slot{&kDropped, 0, false}); }
+void EncodedSeriesTable::drop(storage::SeriesRef ref) { set(ref, &kDropped, 0, false); }
 
 void EncodedSeriesTable::forget(storage::SeriesRef ref)
 {
-    if (ref < slots_.size()) {
-        set(ref, Slot{});
+    if (holds(ref)) {
+        set(ref, nullptr, 0, false);
     }
 }
 

@@ -1,4 +1,5 @@
-// The labels of every series an endpoint sends, by WAL series ref, already encoded as the request
+// The labels of every series an endpoint sends, by WAL series ref (indexed by its slot, checked
+// against its generation), already encoded as the request
 // body carries them (storage::encode_labels). A series is encoded once, when its series record is
 // read; each of its samples then costs a copy of these bytes. The bytes never move while the
 // series is known (each copy is an allocation of its own, or is the WAL's key of the series), so
@@ -23,8 +24,9 @@ public:
     EncodedSeriesTable(const EncodedSeriesTable&) = delete;
     EncodedSeriesTable& operator=(const EncodedSeriesTable&) = delete;
 
-    // False until keep() or drop() was called for the ref, and again after forget().
-    bool known(storage::SeriesRef ref) const { return ref < slots_.size() && slots_[ref].data != nullptr; }
+    // False until keep() or drop() was called for the ref, and again after forget() or once another
+    // generation of its slot was kept.
+    bool known(storage::SeriesRef ref) const { return holds(ref); }
 
     // The encoded labels of a kept series; nullopt when the ref is unknown or was dropped.
     std::optional<std::string_view> find(storage::SeriesRef ref) const;
@@ -39,7 +41,8 @@ public:
     // write_relabel_configs dropped the series: its samples are not sent.
     void drop(storage::SeriesRef ref);
 
-    // The WAL forgot the series and no sample of it is queued any more: its copy is freed.
+    // The WAL forgot the series and no sample of it is queued any more: its copy is freed (unless
+    // the slot already holds a later generation).
     void forget(storage::SeriesRef ref);
 
     // Series kept, referred to or dropped.
@@ -48,16 +51,17 @@ public:
 private:
     struct Slot {
         const char* data = nullptr;  // nullptr: unknown; &kDropped: dropped
-        std::uint32_t size = 0;
-        bool owned = false;  // a copy made by keep()
+        std::uint32_t size : 31 = 0;
+        std::uint32_t owned : 1 = 0;  // a copy made by keep()
+        std::uint32_t generation = 0;
     };
     static const char kDropped;
     static const char kEmpty;  // where a kept series without labels points
 
-    Slot& slot(storage::SeriesRef ref);
-    void set(storage::SeriesRef ref, Slot value);
+    bool holds(storage::SeriesRef ref) const;
+    void set(storage::SeriesRef ref, const char* data, std::size_t size, bool owned);
 
-    std::vector<Slot> slots_;  // by ref (refs are dense small integers)
+    std::vector<Slot> slots_;  // by slot (slots are dense small integers)
     std::size_t known_ = 0;
 };
 

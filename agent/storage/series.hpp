@@ -12,8 +12,18 @@
 
 namespace autoscrape::storage {
 
-// A stable id for one label set, allocated by the WAL and kept across restarts.
+// A stable id for one label set, allocated by the WAL and kept across restarts: a slot (the low 32
+// bits, from 1) and the slot's generation (the high 32). The WAL gives the slot of a forgotten
+// series to a new one under the next generation, so no ref ever names two label sets, while the
+// tables indexed by slot stay as large as the most series known at once, not all ever seen.
 using SeriesRef = std::uint64_t;
+
+inline std::uint32_t ref_slot(SeriesRef ref) { return static_cast<std::uint32_t>(ref); }
+inline std::uint32_t ref_generation(SeriesRef ref) { return static_cast<std::uint32_t>(ref >> 32); }
+inline SeriesRef make_ref(std::uint32_t slot, std::uint32_t generation)
+{
+    return (static_cast<SeriesRef>(generation) << 32) | slot;
+}
 
 // Label set in canonical order: by name, bytewise (see sort_labels).
 using Labels = std::vector<std::pair<std::string, std::string>>;

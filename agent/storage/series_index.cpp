@@ -32,59 +32,57 @@ const char* SeriesIndex::copy_of(std::string_view key)
     return bytes.release();
 }
 
-std::string_view SeriesIndex::key(SeriesRef ref) const
+std::string_view SeriesIndex::key(std::uint32_t slot) const
 {
-    if (ref == 0 || ref > slots_.size()) {
+    if (slot == 0 || slot > slots_.size()) {
         return {};
     }
-    const Slot& s = slots_[ref - 1];
+    const Slot& s = slots_[slot - 1];
     return {s.data, s.size};
 }
 
-SeriesRef SeriesIndex::find(std::string_view key) const
+std::uint32_t SeriesIndex::find(std::string_view key) const
 {
-    return table_.find(key, KeyTable::hash_of(key), [this](std::uint32_t ref) { return entry(ref); });
+    return table_.find(key, KeyTable::hash_of(key), [this](std::uint32_t id) { return entry(id); });
 }
 
-void SeriesIndex::assign(SeriesRef ref, std::string_view key)
+void SeriesIndex::assign(std::uint32_t slot, std::string_view key)
 {
-    if (ref == 0 || ref > std::numeric_limits<std::uint32_t>::max()) {
-        throw std::out_of_range("series index: ref " + std::to_string(ref) + " out of range");
+    if (slot == 0) {
+        throw std::out_of_range("series index: slot 0 is not a slot");
     }
     if (key.size() > std::numeric_limits<std::uint32_t>::max()) {
-        throw std::length_error("series index: key of series " + std::to_string(ref) + " exceeds 4 GiB");
+        throw std::length_error("series index: key of slot " + std::to_string(slot) + " exceeds 4 GiB");
     }
-    if (ref > slots_.size()) {
-        slots_.resize(ref);
+    if (slot > slots_.size()) {
+        slots_.resize(slot);
     }
-    const auto entry_of = [this](std::uint32_t id) { return entry(id); };
-    const auto id = static_cast<std::uint32_t>(ref);
-    Slot& slot = slots_[ref - 1];
+    const auto entry_of = [this](std::uint32_t i) { return entry(i); };
+    Slot& s = slots_[slot - 1];
     const std::uint32_t hash = KeyTable::hash_of(key);
-    if (slot.data != nullptr) {
-        if (slot.hash == hash && std::string_view(slot.data, slot.size) == key) {
+    if (s.data != nullptr) {
+        if (s.hash == hash && std::string_view(s.data, s.size) == key) {
             return;
         }
-        // A ref logged again with other labels (replay of damaged data): its old key goes.
-        table_.erase(id, {slot.data, slot.size}, slot.hash, entry_of);
-        if (owns(slot)) {
-            replaced_.emplace_back(const_cast<char*>(slot.data));
+        // A slot logged again with other labels (replay of damaged data): its old key goes.
+        table_.erase(slot, {s.data, s.size}, s.hash, entry_of);
+        if (owns(s)) {
+            replaced_.emplace_back(const_cast<char*>(s.data));
         }
     }
-    slot = Slot{copy_of(key), static_cast<std::uint32_t>(key.size()), hash};
-    table_.insert(id, key, hash, entry_of);
+    s = Slot{copy_of(key), static_cast<std::uint32_t>(key.size()), hash};
+    table_.insert(slot, key, hash, entry_of);
 }
 
-std::unique_ptr<char[]> SeriesIndex::forget(SeriesRef ref)
+std::unique_ptr<char[]> SeriesIndex::forget(std::uint32_t slot)
 {
-    if (ref == 0 || ref > slots_.size() || slots_[ref - 1].data == nullptr) {
+    if (slot == 0 || slot > slots_.size() || slots_[slot - 1].data == nullptr) {
         return nullptr;
     }
-    Slot& slot = slots_[ref - 1];
-    table_.erase(static_cast<std::uint32_t>(ref), {slot.data, slot.size}, slot.hash,
-                 [this](std::uint32_t id) { return entry(id); });
-    std::unique_ptr<char[]> bytes(owns(slot) ? const_cast<char*>(slot.data) : nullptr);
-    slot = Slot{};
+    Slot& s = slots_[slot - 1];
+    table_.erase(slot, {s.data, s.size}, s.hash, [this](std::uint32_t i) { return entry(i); });
+    std::unique_ptr<char[]> bytes(owns(s) ? const_cast<char*>(s.data) : nullptr);
+    s = Slot{};
     return bytes;
 }
 

@@ -1,6 +1,7 @@
-// The WAL's series index: each series' encode_labels() bytes by ref, and the ref of a label set.
+// The WAL's series index: each series' encode_labels() bytes by slot (see SeriesRef), and the slot
+// of a label set. Generations are the WAL's business.
 //
-// Sized for a hundred thousand series and more: each ref takes a 16-byte slot, each key one
+// Sized for a hundred thousand series and more: each slot takes 16 bytes, each key one
 // allocation of its exact size, and the lookup is a KeyTable over refs (4 bytes a position, at
 // most half full). Keys are allocated one by one, not in an arena, so a forgotten series gives its
 // bytes back (see forget()).
@@ -23,23 +24,23 @@ public:
     SeriesIndex(const SeriesIndex&) = delete;
     SeriesIndex& operator=(const SeriesIndex&) = delete;
 
-    // The ref whose key is `key`; 0 when there is none.
-    SeriesRef find(std::string_view key) const;
+    // The slot whose key is `key`; 0 when there is none.
+    std::uint32_t find(std::string_view key) const;
 
-    // Gives `ref` the key `key` and makes it the ref of that key (the newest ref wins when replay
-    // finds the same labels under two refs). Refs between size() and `ref` stay without a key.
-    void assign(SeriesRef ref, std::string_view key);
+    // Gives `slot` the key `key` and makes it the slot of that key (the newest wins when replay
+    // finds the same labels in two slots). Slots between size() and `slot` stay without a key.
+    void assign(std::uint32_t slot, std::string_view key);
 
-    // The key of `ref`; empty for a ref never assigned, forgotten, or beyond size(). Key bytes are
-    // never moved, and freed only by forget(): not even when assign() gives the ref another key.
-    std::string_view key(SeriesRef ref) const;
+    // The key of `slot`; empty for a slot never assigned, forgotten, or beyond size(). Key bytes
+    // are never moved, and freed only by forget(): not even when assign() gives the slot another key.
+    std::string_view key(std::uint32_t slot) const;
 
-    // Removes `ref` and its key: find() no longer returns it and key(ref) is empty. The key's bytes
-    // are handed to the caller, who frees them once no view of them can be in use (null for an
-    // empty key or an unknown ref).
-    std::unique_ptr<char[]> forget(SeriesRef ref);
+    // Removes `slot`'s key: find() no longer returns the slot and key(slot) is empty. The key's
+    // bytes are handed to the caller, who frees them once no view of them can be in use (null for
+    // an empty key or a slot without one).
+    std::unique_ptr<char[]> forget(std::uint32_t slot);
 
-    // The highest ref assigned so far.
+    // The highest slot assigned so far.
     std::size_t size() const { return slots_.size(); }
 
 private:
@@ -49,16 +50,16 @@ private:
         std::uint32_t hash = 0;  // of the key, so growing the table reads no key bytes
     };
 
-    KeyTable::Entry entry(std::uint32_t ref) const
+    KeyTable::Entry entry(std::uint32_t slot) const
     {
-        const Slot& s = slots_[ref - 1];
+        const Slot& s = slots_[slot - 1];
         return {{s.data, s.size}, s.hash};
     }
     static const char* copy_of(std::string_view key);
     static bool owns(const Slot& slot);
 
-    std::vector<Slot> slots_;  // by ref - 1
-    KeyTable table_;  // refs by key
+    std::vector<Slot> slots_;  // by slot - 1
+    KeyTable table_;  // slots by key
     // Keys replaced by assign() (replay of damaged data): views of them may still be held.
     std::vector<std::unique_ptr<char[]>> replaced_;
 };

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <iterator>
+#include <limits>
 #include <stdexcept>
 
 #include <spdlog/spdlog.h>
@@ -80,17 +81,24 @@ SeriesRef Wal::series_ref(Labels labels)
     SeriesRef ref = 0;
     {
         std::lock_guard lock(mu_);
-        if (const SeriesRef known = index_.find(key); known != 0) {
-            series_[known - 1].last_used = seconds_open();
-            return known;
+        if (const std::uint32_t slot = index_.find(key); slot != 0) {
+            auto& state = series_[slot - 1];
+            state.last_used = seconds_open();
+            return make_ref(slot, state.generation);
         }
-        ref = series_.size() + 1;
+        ref = next_ref();
         buf_.clear();
         encode_series_record(buf_, ref, labels);
         write_locked(buf_, 0);
-        series_.push_back(SeriesState{head_index_, seconds_open(), true});
+        const std::uint32_t slot = ref_slot(ref);
+        if (slot > series_.size()) {
+            series_.emplace_back();
+        } else {
+            free_slots_.pop_back();
+        }
+        series_[slot - 1] = SeriesState{head_index_, seconds_open(), ref_generation(ref), true};
         ++live_series_;
-        index_.assign(ref, key);
+        index_.assign(slot, key);
         enforce_limits_locked();
     }
     wake_readers_after_commit();
@@ -103,9 +111,26 @@ void Wal::write_samples(std::span<const Sample> samples)
     wake_readers_after_commit();
 }
 
+SeriesRef Wal::next_ref() const
+{
+    if (!free_slots_.empty()) {
+        const std::uint32_t slot = free_slots_.back();
+        return make_ref(slot, series_[slot - 1].generation + 1);
+    }
+    if (series_.size() >= std::numeric_limits<std::uint32_t>::max()) {
+        throw std::length_error("wal: 4 billion series known at once");
+    }
+    return make_ref(static_cast<std::uint32_t>(series_.size() + 1), 0);
+}
+
 bool Wal::known_locked(SeriesRef ref) const
 {
-    return ref != 0 && ref <= series_.size() && series_[ref - 1].last_segment != 0;
+    const std::uint32_t slot = ref_slot(ref);
+    if (slot == 0 || slot > series_.size()) {
+        return false;
+    }
+    const auto& state = series_[slot - 1];
+    return state.last_segment != 0 && state.generation == ref_generation(ref);
 }
 
 std::uint32_t Wal::seconds_open() const
@@ -127,10 +152,10 @@ void Wal::log_samples(std::span<const Sample> samples)
             stale_of_unknown = true;
             continue;
         }
-        if (!series_[s.ref - 1].in_wal) {
+        if (!series_[ref_slot(s.ref) - 1].in_wal) {
             // Its series record went with a deleted segment and missed the checkpoint: log it again
             // so every reader can still resolve the ref.
-            encode_series_record(buf_, s.ref, decode_labels(index_.key(s.ref)));
+            encode_series_record(buf_, s.ref, decode_labels(index_.key(ref_slot(s.ref))));
         }
     }
     std::vector<Sample> known;
@@ -146,7 +171,7 @@ void Wal::log_samples(std::span<const Sample> samples)
     write_locked(buf_, samples.size());
     const std::uint32_t now = seconds_open();
     for (const auto& s : samples) {
-        series_[s.ref - 1] = SeriesState{head_index_, now, true};
+        series_[ref_slot(s.ref) - 1] = SeriesState{head_index_, now, ref_generation(s.ref), true};
     }
     metrics_.samples_appended.Increment(static_cast<double>(samples.size()));
     const auto interval = config_.fsync_interval;
@@ -376,14 +401,15 @@ void Wal::write_checkpoint(std::uint32_t index, std::uint32_t first_kept)
         if (s.last_segment == 0) {
             continue;  // never known (a gap in replayed refs) or forgotten
         }
+        const auto slot = static_cast<std::uint32_t>(i + 1);
         if (!s.in_wal || s.last_segment < first_kept) {
             s.in_wal = false;
             if (now - s.last_used >= idle_seconds) {
-                forget_series(i + 1, first_kept);
+                forget_series(slot, first_kept);
             }
             continue;
         }
-        chunk.push_back(SeriesEntry{i + 1, decode_labels(index_.key(i + 1))});
+        chunk.push_back(SeriesEntry{make_ref(slot, s.generation), decode_labels(index_.key(slot))});
         if (chunk.size() == kSeriesPerRecord) {
             encode_chunk();
         }
@@ -399,16 +425,15 @@ void Wal::write_checkpoint(std::uint32_t index, std::uint32_t first_kept)
     file.commit();
 }
 
-void Wal::forget_series(SeriesRef ref, std::uint32_t first_kept)
+void Wal::forget_series(std::uint32_t slot, std::uint32_t first_kept)
 {
-    if (auto bytes = index_.forget(ref)) {
-        retired_keys_.push_back(RetiredKey{first_kept, std::move(bytes)});
-    }
-    series_[ref - 1] = SeriesState{};
-    --live_series_;
+    auto& state = series_[slot - 1];
     if (!forgotten_cursors_.empty()) {
-        forgotten_.push_back(Forgotten{ref, first_kept});
+        forgotten_.push_back(Forgotten{make_ref(slot, state.generation), first_kept});
     }
+    retired_keys_.push_back(RetiredKey{first_kept, slot, index_.forget(slot)});
+    state = SeriesState{0, 0, state.generation, false};
+    --live_series_;
 }
 
 void Wal::take_forgotten(const std::string& name, std::vector<SeriesRef>& refs)
@@ -450,6 +475,12 @@ void Wal::free_retired_keys()
     const auto still_readable = std::find_if(retired_keys_.begin(), retired_keys_.end(), [&](const RetiredKey& k) {
         return k.first_kept > acknowledged_by_all;
     });
+    for (auto k = retired_keys_.begin(); k != still_readable; ++k) {
+        // A slot whose generations ran out stays unused rather than hand out a ref again.
+        if (series_[k->slot - 1].generation != std::numeric_limits<std::uint32_t>::max()) {
+            free_slots_.push_back(k->slot);
+        }
+    }
     retired_keys_.erase(retired_keys_.begin(), still_readable);
 }
 
@@ -491,7 +522,7 @@ std::optional<std::uint32_t> Wal::next_segment(std::uint32_t index) const
 std::string_view Wal::series_key(SeriesRef ref) const
 {
     std::lock_guard lock(mu_);
-    return index_.key(ref);
+    return known_locked(ref) ? index_.key(ref_slot(ref)) : std::string_view{};
 }
 
 std::uint64_t Wal::committed_size(std::uint32_t index) const

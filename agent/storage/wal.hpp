@@ -9,8 +9,9 @@
 //
 // A series is forgotten when a checkpoint finds it without a record in the kept segments and
 // without a sample or series() call for wal.forget_series_after: its labels leave memory, its ref
-// is never handed out again, and the same labels later get a new ref. A producer still holding the
-// old ref gets UnknownSeriesError from commit() and asks again.
+// is never handed out again (its slot is, under the next generation, once every reader is past it),
+// and the same labels later get a new ref. A producer still holding the old ref gets
+// UnknownSeriesError from commit() and asks again.
 //
 // Thread-safe: appenders from many scrape loops and readers from many endpoints share one Wal.
 #pragma once
@@ -113,15 +114,19 @@ private:
     friend class WalAppender;
 
     // What every sample write reads, apart from the keys, so it stays small enough for the cache.
+    // One per slot.
     struct SeriesState {
         std::uint32_t last_segment = 0;  // newest segment with a record of it; 0: unknown or forgotten
         std::uint32_t last_used = 0;     // seconds_open() of its last sample or series() call
+        std::uint32_t generation = 0;    // of the series in the slot, or of the last one forgotten
         bool in_wal = false;             // its series record is in a kept segment or the checkpoint
     };
-    // The key bytes of a forgotten series, freed once every reader has acknowledged a position in
-    // segment `first_kept` or later: until then a reader may still read (and send) its samples.
+    // The slot and key bytes of a forgotten series, freed once every reader has acknowledged a
+    // position in segment `first_kept` or later: until then a reader may still read (and send)
+    // its samples, and a sample of the old ref must not resolve to a new series in the slot.
     struct RetiredKey {
         std::uint32_t first_kept = 0;
+        std::uint32_t slot = 0;
         std::unique_ptr<char[]> bytes;
     };
     struct Forgotten {
@@ -157,7 +162,9 @@ private:
     // from first_kept on; the others are marked as no longer in the WAL, and forgotten when idle
     // for wal.forget_series_after.
     void write_checkpoint(std::uint32_t index, std::uint32_t first_kept);
-    void forget_series(SeriesRef ref, std::uint32_t first_kept);
+    void forget_series(std::uint32_t slot, std::uint32_t first_kept);
+    // The ref a new series gets: a freed slot under its next generation, else a new slot.
+    SeriesRef next_ref() const;
     void free_retired_keys();
     void trim_forgotten();
     void delete_acknowledged_locked();
@@ -170,7 +177,8 @@ private:
     WalMetrics metrics_;
 
     mutable std::mutex mu_;
-    std::vector<SeriesState> series_;  // by ref - 1; refs are dense and never reused
+    std::vector<SeriesState> series_;  // by slot - 1
+    std::vector<std::uint32_t> free_slots_;  // slots to reuse under their next generation
     std::size_t live_series_ = 0;      // of series_, those known now
     SeriesIndex index_;  // encode_labels() of each series: its ref and, decoded, its labels
     std::vector<RetiredKey> retired_keys_;  // by first_kept, ascending

@@ -65,24 +65,28 @@ void Wal::replay()
 
 void Wal::remember_series(SeriesEntry&& entry, std::uint32_t segment)
 {
-    if (entry.ref == 0) {
+    const std::uint32_t slot = ref_slot(entry.ref);
+    if (slot == 0) {
         return;
     }
-    if (series_.size() < entry.ref) {
-        series_.resize(entry.ref);
+    if (series_.size() < slot) {
+        series_.resize(slot);
     }
-    auto& state = series_[entry.ref - 1];
+    auto& state = series_[slot - 1];
     if (state.last_segment == 0) {
         ++live_series_;
+    } else if (state.generation != ref_generation(entry.ref)) {
+        state.last_segment = 0;  // the slot's newer series: the older one's segments do not count
     }
     state.last_segment = std::max(state.last_segment, segment);
     state.last_used = seconds_open();
+    state.generation = ref_generation(entry.ref);
     state.in_wal = true;
     // The same labels again (re-logged, or in the checkpoint and a segment) change nothing; other
     // labels under a known ref, or known labels under a new ref, move the index to the newest.
     std::string key;
     encode_labels(entry.labels, key);
-    index_.assign(entry.ref, key);
+    index_.assign(slot, key);
 }
 
 void Wal::load_checkpoint(std::uint32_t index)
@@ -129,8 +133,8 @@ void Wal::recover_segment(std::uint32_t index)
         } else if (frame.type == RecordType::Samples && decode_samples(frame.payload, samples)) {
             info.samples += samples.size();
             for (const auto& s : samples) {
-                if (s.ref > 0 && s.ref <= series_.size() && series_[s.ref - 1].last_segment != 0) {
-                    series_[s.ref - 1].last_segment = index;
+                if (known_locked(s.ref)) {
+                    series_[ref_slot(s.ref) - 1].last_segment = index;
                 }
             }
         } else {

@@ -83,3 +83,22 @@ TEST_CASE("A forgotten series is unknown again and no longer counted, whether ke
     CHECK(table.find(4) == std::string_view("stays"));
     CHECK(wal_key == "wal key");  // a referred series' bytes are the WAL's, never freed here
 }
+
+TEST_CASE("A slot's next generation replaces the forgotten one, whose ref finds nothing any more")
+{
+    using autoscrape::storage::make_ref;
+    EncodedSeriesTable table;
+    const auto old_ref = make_ref(7, 0);
+    const auto new_ref = make_ref(7, 1);
+    table.keep(old_ref, "old labels");
+    table.keep(new_ref, "new labels");  // the endpoint read the new series before it was told of the old one's end
+    CHECK_FALSE(table.known(old_ref));
+    CHECK_FALSE(table.find(old_ref));
+    CHECK(table.find(new_ref) == std::string_view("new labels"));
+    table.forget(old_ref);  // told late: the slot's new series stays
+    CHECK(table.find(new_ref) == std::string_view("new labels"));
+    CHECK(table.size() == 1);
+    table.forget(new_ref);
+    CHECK_FALSE(table.known(new_ref));
+    CHECK(table.size() == 0);
+}
