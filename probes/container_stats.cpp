@@ -229,16 +229,9 @@ bool ContainerStats::sample(const std::string& id, Tracked& c, std::int64_t now)
 }
 
 void ContainerStats::append_pass(ContainerSeries& series, const ContainerState& state, std::int64_t now) {
-    series.append_pass(*app_, now, cgroup_sample_, interfaces_, state, devices_);
-    try {
-        app_->commit();
-    } catch (const storage::UnknownSeriesError&) {
-        // The WAL forgot series of this container (idle past wal.forget_series_after, as while it was
-        // paused): the same pass again under fresh refs.
-        series.forget_refs();
-        series.append_pass(*app_, now, cgroup_sample_, interfaces_, state, devices_);
-        app_->commit();
-    }
+    storage::append_and_commit(
+        *app_, [&] { series.append_pass(*app_, now, cgroup_sample_, interfaces_, state, devices_); },
+        [&] { series.forget_refs(); });
 }
 
 ContainerSeries& ContainerStats::series_for(Tracked& c, const std::string& id_label, std::int64_t now) {

@@ -78,15 +78,7 @@ asio::awaitable<void> ProbeLoop::probe_once() {
     if (stopped_) co_return;
 
     const auto body = render_probe_result(result);
-    append_result(body, ts);
-    try {
-        app_->commit();
-    } catch (const storage::UnknownSeriesError&) {
-        // The WAL forgot series of this probe (idle past wal.forget_series_after): fresh refs, once more.
-        cache_.clear();
-        append_result(body, ts);
-        app_->commit();
-    }
+    storage::append_and_commit(*app_, [&] { append_result(body, ts); }, [&] { cache_.clear(); });
 
     const bool success = result.success();
     {

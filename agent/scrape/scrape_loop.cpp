@@ -130,21 +130,21 @@ asio::awaitable<void> ScrapeLoop::scrape_once() {
     auto response = co_await scraper_.scrape(request);
     if (stopped_ || generation != generation_) co_return;
 
-    AppendResult result = append_response(response, ts);
-    const bool ok = result.error.empty();
-    const double duration = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-    report(ts, ok, duration, result);
-    try {
-        app_->commit();
-    } catch (const storage::UnknownSeriesError&) {
-        // The WAL forgot series this loop still held refs of (idle past wal.forget_series_after, as
-        // while the target was down): resolve every label set again and append the scrape once more.
-        cache_.clear();
-        report_refs_valid_ = false;
-        result = append_response(response, ts);
-        report(ts, ok, duration, result);
-        app_->commit();
-    }
+    AppendResult result;
+    bool ok = false;
+    double duration = 0;
+    storage::append_and_commit(
+        *app_,
+        [&] {
+            result = append_response(response, ts);
+            ok = result.error.empty();
+            duration = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+            report(ts, ok, duration, result);
+        },
+        [&] {
+            cache_.clear();
+            report_refs_valid_ = false;
+        });
 
     {
         std::lock_guard lock(mutex_);

@@ -38,4 +38,21 @@ public:
     virtual void rollback() = 0;
 };
 
+// How a producer keeps the contract of commit(): runs `append` (which appends one batch) and
+// commits it; when storage forgot a ref the producer cached (the series was idle past
+// wal.forget_series_after, as while a target was down), `drop_refs` drops the cached refs and the
+// batch is appended once more under fresh ones.
+template <typename Append, typename DropRefs>
+void append_and_commit(Appender& app, Append&& append, DropRefs&& drop_refs)
+{
+    append();
+    try {
+        app.commit();
+    } catch (const UnknownSeriesError&) {
+        drop_refs();
+        append();
+        app.commit();
+    }
+}
+
 }  // namespace autoscrape::storage

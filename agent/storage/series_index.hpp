@@ -2,7 +2,7 @@
 // of a label set. Generations are the WAL's business.
 //
 // Sized for a hundred thousand series and more: each slot takes 16 bytes, each key one
-// allocation of its exact size, and the lookup is a KeyTable over refs (4 bytes a position, at
+// allocation of its exact size, and the lookup is a KeyTable over slots (4 bytes a position, at
 // most half full). Keys are allocated one by one, not in an arena, so a forgotten series gives its
 // bytes back (see forget()).
 #pragma once
