@@ -63,20 +63,31 @@ for i in 0 1; do
 done
 
 sent() { curl -sf "127.0.0.1:$1/metrics" | awk '/^autoscrape_remote_storage_samples_total/ {s += $2} END {printf "%.0f\n", s}'; }
+batches() { curl -sf "127.0.0.1:$1/metrics" | awk '/^autoscrape_remote_storage_sent_batch_duration_seconds_count/ {s += $2} END {printf "%.0f\n", s}'; }
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+# Context switches of all the agent's threads: each is a wake-up, which costs more than the
+# syscall itself on a VM.
+switches() { cat /proc/"$1"/task/*/status | awk '/ctxt_switches/ {s += $2} END {print s}'; }
 sleep 15
-declare -a s0 c0
-for i in 0 1; do s0[i]=$(sent "${PORTS[$i]}"); c0[i]=$(cpu_ticks "${AGENT_PIDS[$i]}"); done
+declare -a s0 c0 b0 x0
+for i in 0 1; do
+  s0[i]=$(sent "${PORTS[$i]}")
+  c0[i]=$(cpu_ticks "${AGENT_PIDS[$i]}")
+  b0[i]=$(batches "${PORTS[$i]}")
+  x0[i]=$(switches "${AGENT_PIDS[$i]}")
+done
 sleep "$SECONDS_MEASURED"
 hz=$(getconf CLK_TCK)
 echo "## $(date -u '+%F %H:%M') UTC, $(nproc) cores: A/B side by side, $N containers × $M series, ${SECONDS_MEASURED}s measured, load average $(cut -d' ' -f1-3 /proc/loadavg)"
 echo
-echo "| binary | delivered samples/s | CPU-s | CPU-s per 1M samples | peak RSS MiB |"
-echo "|---|---|---|---|---|"
+echo "| binary | delivered samples/s | CPU-s | CPU-s per 1M samples | peak RSS MiB | requests/s | context switches/s |"
+echo "|---|---|---|---|---|---|---|"
 for i in 0 1; do
   samples=$(($(sent "${PORTS[$i]}") - s0[i]))
   cpu=$(echo "scale=2; ($(cpu_ticks "${AGENT_PIDS[$i]}") - ${c0[$i]}) / $hz" | bc)
   per_m=$([ "$samples" -gt 0 ] && echo "scale=3; $cpu * 1000000 / $samples" | bc || echo n/a)
   hwm=$(awk '/VmHWM/ {print int($2 / 1024)}' "/proc/${AGENT_PIDS[$i]}/status")
-  echo "| $(printf '%s' "${BINS[$i]}" | sed 's/|/\\|/g') | $((samples / SECONDS_MEASURED)) | $cpu | $per_m | $hwm |"
+  requests=$(echo "scale=1; ($(batches "${PORTS[$i]}") - ${b0[$i]}) / $SECONDS_MEASURED" | bc)
+  cs=$(( ($(switches "${AGENT_PIDS[$i]}") - x0[i]) / SECONDS_MEASURED ))
+  echo "| $(printf '%s' "${BINS[$i]}" | sed 's/|/\\|/g') | $((samples / SECONDS_MEASURED)) | $cpu | $per_m | $hwm | $requests | $cs |"
 done
