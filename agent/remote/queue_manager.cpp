@@ -15,6 +15,12 @@ using Clock = std::chrono::steady_clock;
 
 constexpr std::chrono::seconds kAckInterval{1};
 
+// Under a steady flow the reader takes what the WAL holds at most this often (or batch_send_deadline,
+// if shorter), not at every commit: with many small targets, a commit each a few milliseconds would
+// otherwise cost a wake-up of the reader and of a shard, and a request, per commit. The first
+// commit after a quiet spell is read at once.
+constexpr std::chrono::milliseconds kReadInterval{200};
+
 std::size_t shard_of(storage::SeriesRef ref, std::size_t shards)
 {
     // Refs are mostly dense small integers (see SeriesRef); mix them so consecutive ones spread
@@ -38,7 +44,8 @@ QueueManager::QueueManager(config::RemoteWriteConfig config, config::Labels exte
       metrics_(families, config_.name, config_.url),
       start_(wal_.register_reader(config_.name)),
       acks_(start_),
-      ctx_{config_, acks_, metrics_}
+      ctx_{config_, acks_, metrics_},
+      read_interval_(std::min<std::chrono::milliseconds>(kReadInterval, config_.queue_config.batch_send_deadline))
 {
     validate(config_);
 }
@@ -72,6 +79,7 @@ void QueueManager::stop(Clock::time_point deadline)
             stop_requested_ = true;
         }
     }
+    stop_cv_.notify_all();
     wal_.wake_readers();
     if (thread_.joinable()) {
         thread_.join();
@@ -85,6 +93,8 @@ void QueueManager::run()
     storage::WalRecord record;
     auto last_ack = Clock::now();
     auto last_update = Clock::now();
+    auto read_started = Clock::now();  // when the reader last found a record after catching up
+    bool caught_up = true;
     while (!stop_requested_) {
         const auto next_upkeep = run_upkeep(last_ack, last_update);
         const auto at = reader->position();  // segment 0: the reader has not opened one yet
@@ -102,8 +112,14 @@ void QueueManager::run()
                     shard->input_caught_up();
                 }
             }
+            caught_up = true;
+            rest_until(read_started + read_interval_);  // an upkeep due meanwhile waits this long at most
             wal_.wait_for_commit(commits, next_upkeep, stop_requested_);
             continue;
+        }
+        if (caught_up) {
+            caught_up = false;
+            read_started = Clock::now();
         }
         if (!handle(record, reader->position())) {
             break;
@@ -115,6 +131,12 @@ void QueueManager::run()
     }
     shards_.clear();
     acknowledge();
+}
+
+void QueueManager::rest_until(Clock::time_point until)
+{
+    std::unique_lock lock(stop_mu_);
+    stop_cv_.wait_until(lock, until, [this] { return stop_requested_.load(); });
 }
 
 Clock::time_point QueueManager::run_upkeep(Clock::time_point& last_ack, Clock::time_point& last_update)

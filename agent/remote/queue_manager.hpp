@@ -5,13 +5,16 @@
 // its own reader, shards, connections and position, so a slow backend never stalls another.
 //
 // Threads: one WAL reader (which also resizes the shard set and acknowledges), one per shard. The
-// reader sleeps until the WAL commits a record (or its next acknowledge / reshard is due).
+// reader sleeps until the WAL commits a record (or its next acknowledge / reshard is due); while
+// commits keep coming it reads at most every 200 ms, so that each read hands the shards a batch
+// rather than one scrape's samples.
 // Shard count moves between min_shards and max_shards (see shard_count.hpp); a resize flushes the
 // old shards first, as Prometheus does, so no series is ever sent out of order.
 #pragma once
 
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <memory>
 #include <mutex>
 #include <span>
@@ -61,6 +64,8 @@ public:
 
 private:
     void run();
+    // Sleeps until `until` or stop(), whichever comes first; commits do not end it.
+    void rest_until(std::chrono::steady_clock::time_point until);
     std::chrono::steady_clock::time_point run_upkeep(std::chrono::steady_clock::time_point& last_ack,
                                                      std::chrono::steady_clock::time_point& last_update);
     bool handle(const storage::WalRecord& record, storage::WalPosition end);
@@ -81,6 +86,7 @@ private:
     AckTracker acks_;
     ShardContext ctx_;
     std::chrono::milliseconds shard_update_interval_{10'000};
+    std::chrono::milliseconds read_interval_;  // kReadInterval, at most batch_send_deadline
 
     EncodedSeriesTable series_;  // labels as sent, by ref
     std::atomic<std::size_t> series_count_{0};  // series_.size(), for other threads
@@ -99,6 +105,7 @@ private:
     std::int64_t last_send_nanos_ = 0;
 
     std::mutex stop_mu_;
+    std::condition_variable stop_cv_;
     std::atomic<bool> stop_requested_{false};
     std::thread thread_;
 };

@@ -3,6 +3,8 @@
 #include <atomic>
 #include <chrono>
 #include <set>
+#include <string>
+#include <thread>
 
 #include "agent/remote/queue_manager.hpp"
 #include "tests/unit/remote/queue_test_support.hpp"
@@ -143,6 +145,28 @@ TEST_CASE("An idle shard sends a partial batch as soon as the WAL reader has cau
     REQUIRE(rx.wait_for_samples(3, 5s));
     CHECK(rx.received().at(0).at - appended < 1s);
     CHECK(rx.received().size() == 1);
+}
+
+TEST_CASE("While commits keep coming, the reader takes them at most every 200 ms, a request each")
+{
+    Fixture f;
+    TestReceiver rx;
+    auto cfg = endpoint("a", rx.url());
+    cfg.queue_config.batch_send_deadline = 5s;
+    cfg.queue_config.max_samples_per_send = 10'000;
+    QueueManager q(cfg, {}, f.wal, f.families);
+    q.start();
+    // Each commit 50 ms after the last: long after its request was answered, so read one by one,
+    // each would be a request of its own.
+    const auto first = Clock::now();
+    for (int i = 0; i < 10; ++i) {
+        append_series(f.wal, "m" + std::to_string(i), 5);
+        std::this_thread::sleep_for(50ms);
+    }
+    const auto reads_allowed = 2 + (Clock::now() - first) / 200ms;
+    REQUIRE(rx.wait_for_samples(50, 10s));
+    CHECK(rx.accepted_samples() == 50);
+    CHECK(static_cast<long>(rx.received().size()) <= reads_allowed);
 }
 
 TEST_CASE("Samples that arrive while a batch is in flight wait for batch_send_deadline")
