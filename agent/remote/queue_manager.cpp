@@ -297,7 +297,7 @@ void QueueManager::acknowledge()
     for (const auto ref : forgotten_) {
         series_.forget(ref);
     }
-    series_count_.store(series_.size(), std::memory_order_relaxed);
+    metrics_.series.Set(static_cast<double>(series_.size()));
 }
 
 }  // namespace autoscrape::remote

@@ -56,9 +56,6 @@ public:
     const config::RemoteWriteConfig& config() const { return config_; }
     const config::Labels& external_labels() const { return external_labels_; }
 
-    // Series whose labels the endpoint holds (sent, or dropped by write_relabel_configs).
-    std::size_t series_count() const { return series_count_.load(std::memory_order_relaxed); }
-
     // How often the shard count is reconsidered (Prometheus: 10 s); tests shorten it.
     void set_shard_update_interval(std::chrono::milliseconds interval) { shard_update_interval_ = interval; }
 
@@ -89,7 +86,6 @@ private:
     std::chrono::milliseconds read_interval_;  // kReadInterval, at most batch_send_deadline
 
     EncodedSeriesTable series_;  // labels as sent, by ref
-    std::atomic<std::size_t> series_count_{0};  // series_.size(), for other threads
     std::vector<storage::SeriesRef> forgotten_;  // acknowledge()'s scratch buffer
     std::string encoded_;        // remember_series' scratch buffer
     std::vector<std::unique_ptr<Shard>> shards_;

@@ -40,22 +40,30 @@ QueueMetricFamilies::QueueMetricFamilies(prometheus::Registry& r)
                               .Name("autoscrape_remote_storage_sent_batch_duration_seconds")
                               .Help("Duration of each send attempt to remote storage.")
                               .Register(r)),
-      bytes(counter(r, "autoscrape_remote_storage_bytes_total", "Compressed request bytes delivered."))
+      bytes(counter(r, "autoscrape_remote_storage_bytes_total", "Compressed request bytes delivered.")),
+      series(gauge(r, "autoscrape_remote_storage_series",
+                   "Series whose labels this endpoint holds (sent, or dropped by write_relabel_configs)."))
 {
 }
 
 QueueMetrics::QueueMetrics(QueueMetricFamilies& f, const std::string& remote_name, const std::string& url)
-    : samples(f.samples.Add({{"remote_name", remote_name}, {"url", url}})),
-      samples_failed(f.samples_failed.Add({{"remote_name", remote_name}, {"url", url}})),
-      samples_retried(f.samples_retried.Add({{"remote_name", remote_name}, {"url", url}})),
-      samples_dropped(f.samples_dropped.Add({{"remote_name", remote_name}, {"url", url}})),
-      samples_pending(f.samples_pending.Add({{"remote_name", remote_name}, {"url", url}})),
-      shards(f.shards.Add({{"remote_name", remote_name}, {"url", url}})),
-      shards_desired(f.shards_desired.Add({{"remote_name", remote_name}, {"url", url}})),
-      highest_timestamp(f.highest_timestamp.Add({{"remote_name", remote_name}, {"url", url}})),
-      highest_sent_timestamp(f.highest_sent_timestamp.Add({{"remote_name", remote_name}, {"url", url}})),
-      sent_batch_duration(f.sent_batch_duration.Add({{"remote_name", remote_name}, {"url", url}}, kBatchBuckets)),
-      bytes(f.bytes.Add({{"remote_name", remote_name}, {"url", url}})),
+    : QueueMetrics(f, prometheus::Labels{{"remote_name", remote_name}, {"url", url}})
+{
+}
+
+QueueMetrics::QueueMetrics(QueueMetricFamilies& f, const prometheus::Labels& labels)
+    : samples(f.samples.Add(labels)),
+      samples_failed(f.samples_failed.Add(labels)),
+      samples_retried(f.samples_retried.Add(labels)),
+      samples_dropped(f.samples_dropped.Add(labels)),
+      samples_pending(f.samples_pending.Add(labels)),
+      shards(f.shards.Add(labels)),
+      shards_desired(f.shards_desired.Add(labels)),
+      highest_timestamp(f.highest_timestamp.Add(labels)),
+      highest_sent_timestamp(f.highest_sent_timestamp.Add(labels)),
+      sent_batch_duration(f.sent_batch_duration.Add(labels, kBatchBuckets)),
+      bytes(f.bytes.Add(labels)),
+      series(f.series.Add(labels)),
       families_(f)
 {
 }
@@ -73,6 +81,7 @@ QueueMetrics::~QueueMetrics()
     families_.highest_sent_timestamp.Remove(&highest_sent_timestamp);
     families_.sent_batch_duration.Remove(&sent_batch_duration);
     families_.bytes.Remove(&bytes);
+    families_.series.Remove(&series);
 }
 
 }  // namespace autoscrape::remote

@@ -28,6 +28,7 @@ struct QueueMetricFamilies {
     prometheus::Family<prometheus::Gauge>& highest_sent_timestamp;
     prometheus::Family<prometheus::Histogram>& sent_batch_duration;
     prometheus::Family<prometheus::Counter>& bytes;
+    prometheus::Family<prometheus::Gauge>& series;
 };
 
 class QueueMetrics {
@@ -48,8 +49,11 @@ public:
     prometheus::Gauge& highest_sent_timestamp;  // newest sample delivered
     prometheus::Histogram& sent_batch_duration;
     prometheus::Counter& bytes;  // compressed request bytes delivered
+    prometheus::Gauge& series;   // whose labels the endpoint holds
 
 private:
+    QueueMetrics(QueueMetricFamilies& families, const prometheus::Labels& labels);  // {remote_name, url}
+
     QueueMetricFamilies& families_;
 };
 
