@@ -4,6 +4,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <fmt/format.h>
 
 #include <cstdint>
 #include <memory>
@@ -90,6 +91,10 @@ double seconds_between(Clock::time_point from, Clock::time_point to) {
     return std::chrono::duration<double>(to - from).count();
 }
 
+std::string io_error(const boost::system::error_code& ec, std::string_view what) {
+    return fmt::format("{} {}", ec == boost::beast::error::timeout ? "timeout" : ec.message(), what);
+}
+
 asio::awaitable<bool> choose_address(std::string host, std::string port, Clock::time_point deadline,
                                      ProbeResult& result, tcp::endpoint& out, double& lookup_seconds) {
     result.set("probe_ip_protocol", "Specifies whether probe ip protocol is IP4 or IP6", 0);
@@ -119,8 +124,7 @@ asio::awaitable<bool> connect_by(boost::beast::tcp_stream& stream, tcp::endpoint
     stream.expires_at(deadline);
     auto [ec] = co_await stream.async_connect(endpoint, kAsTuple);
     if (ec) {
-        error = (ec == boost::beast::error::timeout ? std::string("timeout") : ec.message()) + " connecting to " +
-                endpoint.address().to_string() + ":" + std::to_string(endpoint.port());
+        error = io_error(ec, fmt::format("connecting to {}:{}", endpoint.address().to_string(), endpoint.port()));
         co_return false;
     }
     co_return true;

@@ -14,12 +14,17 @@
 
 #include <chrono>
 #include <string>
+#include <string_view>
 
 namespace autoscrape::probes {
 
 using Clock = std::chrono::steady_clock;
 
 double seconds_between(Clock::time_point from, Clock::time_point to);
+
+// A failed I/O step as probe errors word it: "timeout" at the deadline, else the error's message,
+// then `what` ("in the TLS handshake").
+std::string io_error(const boost::system::error_code& ec, std::string_view what);
 
 // Resolves `host` (an IP literal needs no lookup) and records the chooseProtocol gauges; `lookup`
 // gets the seconds spent. False with result's error set on failure or at the deadline.

@@ -34,10 +34,6 @@ namespace {
 constexpr auto kAsTuple = asio::as_tuple(asio::use_awaitable);
 constexpr const char* kPhaseHelp = "Duration of http request by phase, summed over all redirects";
 
-std::string io_error(const boost::system::error_code& ec, std::string_view what) {
-    return fmt::format("{} {}", ec == beast::error::timeout ? "timeout" : ec.message(), what);
-}
-
 void add_phase(ProbeResult& result, const char* phase, double seconds) {
     result.add("probe_http_duration_seconds", kPhaseHelp, {{"phase", phase}}, seconds);
 }
@@ -199,16 +195,7 @@ awaitable<bool> HttpProbe::run(std::string target, Clock::time_point deadline, P
             // blackbox_exporter sends the configured server_name only to the first host.
             std::string name = config_.tls_config ? config_.tls_config->server_name : std::string();
             if (name.empty() || url.authority != first_authority) name = url.host;
-            if (!prepare_tls_connection(tls.native_handle(), name, verify, error)) {
-                result.set_error(error);
-                co_return false;
-            }
-            beast::get_lowest_layer(tls).expires_at(deadline);
-            auto [ec] = co_await tls.async_handshake(asio::ssl::stream_base::client, kAsTuple);
-            if (ec) {
-                result.set_error(io_error(ec, "in the TLS handshake"));
-                co_return false;
-            }
+            if (!co_await handshake(tls, name, verify, deadline, result)) co_return false;
             auto got_conn = Clock::now();
             // As blackbox_exporter: over TLS the tls phase runs from the end of DNS, so it
             // includes the connect phase.

@@ -25,10 +25,6 @@ namespace {
 
 constexpr auto kAsTuple = asio::as_tuple(asio::use_awaitable);
 
-std::string io_error(const boost::system::error_code& ec, std::string_view what) {
-    return fmt::format("{} {}", ec == beast::error::timeout ? "timeout" : ec.message(), what);
-}
-
 // Parses host:port, resolves and connects, recording the chooseProtocol gauges.
 awaitable<bool> dial(const std::string& target, Clock::time_point deadline, ProbeResult& result,
                      beast::tcp_stream& stream) {
@@ -88,16 +84,7 @@ awaitable<bool> TcpProbe::run(std::string target, Clock::time_point deadline, Pr
         parse_host_port(target, hp, error);
         name = hp.host;
     }
-    if (!prepare_tls_connection(tls.native_handle(), name, verify, error)) {
-        result.set_error(error);
-        co_return false;
-    }
-    beast::get_lowest_layer(tls).expires_at(deadline);
-    auto [ec] = co_await tls.async_handshake(asio::ssl::stream_base::client, kAsTuple);
-    if (ec) {
-        result.set_error(io_error(ec, "in the TLS handshake"));
-        co_return false;
-    }
+    if (!co_await handshake(tls, name, verify, deadline, result)) co_return false;
     record_tls_state(tls.native_handle(), verify, result);
     co_return true;
 }

@@ -1,6 +1,8 @@
 #include "probes/tls.hpp"
 
+#include <boost/asio/as_tuple.hpp>
 #include <boost/asio/ip/address.hpp>
+#include <boost/asio/use_awaitable.hpp>
 #include <fmt/format.h>
 
 #include <openssl/err.h>
@@ -147,6 +149,24 @@ void record_tls_state(SSL* ssl, bool verified, ProbeResult& result) {
     }
     result.set("probe_tls_version_info", "Returns the TLS version used or NaN when unknown",
                {{"version", version_name(SSL_version(ssl))}}, 1);
+}
+
+boost::asio::awaitable<bool> handshake(boost::beast::ssl_stream<boost::beast::tcp_stream>& tls,
+                                       const std::string& name, bool verify, Clock::time_point deadline,
+                                       ProbeResult& result) {
+    std::string error;
+    if (!prepare_tls_connection(tls.native_handle(), name, verify, error)) {
+        result.set_error(error);
+        co_return false;
+    }
+    boost::beast::get_lowest_layer(tls).expires_at(deadline);
+    auto [ec] = co_await tls.async_handshake(boost::asio::ssl::stream_base::client,
+                                             boost::asio::as_tuple(boost::asio::use_awaitable));
+    if (ec) {
+        result.set_error(io_error(ec, "in the TLS handshake"));
+        co_return false;
+    }
+    co_return true;
 }
 
 }  // namespace autoscrape::probes
