@@ -31,7 +31,7 @@ EncodedSeriesTable::~EncodedSeriesTable()
     }
 }
 
-bool EncodedSeriesTable::holds(storage::SeriesRef ref) const
+bool EncodedSeriesTable::known(storage::SeriesRef ref) const
 {
     const std::uint32_t slot = storage::ref_slot(ref);
     return slot < slots_.size() && slots_[slot].data != nullptr &&
@@ -40,7 +40,7 @@ bool EncodedSeriesTable::holds(storage::SeriesRef ref) const
 
 std::optional<std::string_view> EncodedSeriesTable::find(storage::SeriesRef ref) const
 {
-    if (!holds(ref)) {
+    if (!known(ref)) {
         return std::nullopt;
     }
     const Slot& s = slots_[storage::ref_slot(ref)];
@@ -94,7 +94,7 @@ void EncodedSeriesTable::drop(storage::SeriesRef ref) { set(ref, &kDropped, 0, f
 
 void EncodedSeriesTable::forget(storage::SeriesRef ref)
 {
-    if (holds(ref)) {
+    if (known(ref)) {
         set(ref, nullptr, 0, false);
     }
 }

@@ -26,7 +26,7 @@ public:
 
     // False until keep() or drop() was called for the ref, and again after forget() or once another
     // generation of its slot was kept.
-    bool known(storage::SeriesRef ref) const { return holds(ref); }
+    bool known(storage::SeriesRef ref) const;
 
     // The encoded labels of a kept series; nullopt when the ref is unknown or was dropped.
     std::optional<std::string_view> find(storage::SeriesRef ref) const;
@@ -58,7 +58,6 @@ private:
     static const char kDropped;
     static const char kEmpty;  // where a kept series without labels points
 
-    bool holds(storage::SeriesRef ref) const;
     void set(storage::SeriesRef ref, const char* data, std::size_t size, bool owned);
 
     std::vector<Slot> slots_;  // by slot (slots are dense small integers)
