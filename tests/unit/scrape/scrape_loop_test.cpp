@@ -90,6 +90,7 @@ TEST_CASE("The scrape request carries Prometheus' headers, asking for an uncompr
     CHECK(headers.at("accept-encoding") == "identity");
     CHECK(headers.at("user-agent").starts_with("autoscrape/"));
     CHECK(headers.at("x-prometheus-scrape-timeout-seconds") == "2.5");
+    CHECK(headers.at("host") == server.address());
 }
 
 TEST_CASE("A gzip-encoded body is decoded") {
