@@ -104,6 +104,9 @@ RemoteWriteConfig decode_one(Reader& r, const YAML::Node& n, const std::string& 
         if (reserved != kReservedHeaders.end()) {
             report(m, "headers", "header '" + name + "' is set by the agent and cannot be overridden");
         }
+        if (name.find_first_of("\r\n:") != std::string::npos || value.find_first_of("\r\n") != std::string::npos) {
+            report(m, "headers", "header '" + name + "': a name cannot hold a line break or a colon, nor a value a line break");
+        }
     }
     if (w.name.empty()) w.name = short_hash(w.url);
     return w;

@@ -10,6 +10,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl.hpp>
+#include <boost/asio/write.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
@@ -123,6 +124,7 @@ struct WriteClient::Impl {
     template <class Stream>
     beast::error_code exchange(Stream& stream, std::chrono::steady_clock::time_point deadline);
     void close();
+    void add_header(std::string_view name, std::string_view value);
 
     Url url;
     std::chrono::milliseconds timeout;
@@ -132,7 +134,11 @@ struct WriteClient::Impl {
     std::optional<asio::ssl::context> ssl_ctx;
     std::optional<beast::tcp_stream> plain;
     std::optional<beast::ssl_stream<beast::tcp_stream>> secure;
-    http::request<http::string_body> request;
+    // The request line and every header but Content-Length, made once: Beast's serializer walked
+    // the fields, and the body was copied into the request, at every send.
+    std::string head;
+    std::string head_with_length;
+    std::string_view payload;  // the body being sent
     beast::flat_buffer buffer;
     std::optional<http::response_parser<http::string_body>> parser;
     std::function<bool()> cancelled;
@@ -156,27 +162,24 @@ void WriteClient::Impl::drive(const std::function<void()>& abort)
 WriteClient::Impl::Impl(const config::RemoteWriteConfig& config)
     : url(parse_url(config.url)), timeout(config.remote_timeout)
 {
-    request.method(http::verb::post);
-    request.target(url.target);
-    request.version(11);
     const bool default_port = url.port == (url.tls ? "443" : "80");
     const std::string host = url.host.find(':') != std::string::npos ? "[" + url.host + "]" : url.host;
-    request.set(http::field::host, default_port ? host : host + ":" + url.port);
+    head = "POST " + url.target + " HTTP/1.1\r\n";
+    add_header("Host", default_port ? host : host + ":" + url.port);
     for (const auto& h : remote_write_headers()) {
-        request.set(h.name, h.value);
+        add_header(h.name, h.value);
     }
     for (const auto& [name, value] : config.headers) {
         if (is_reserved_header(name)) {
             throw std::invalid_argument("remote_write header '" + name + "' is reserved and cannot be set");
         }
-        request.set(name, value);
+        add_header(name, value);
     }
     if (config.basic_auth) {
-        request.set(http::field::authorization,
-                    "Basic " + base64(config.basic_auth->username + ":" + config.basic_auth->password.reveal()));
+        add_header("Authorization",
+                   "Basic " + base64(config.basic_auth->username + ":" + config.basic_auth->password.reveal()));
     } else if (config.authorization) {
-        request.set(http::field::authorization,
-                    config.authorization->type + " " + config.authorization->credentials.reveal());
+        add_header("Authorization", config.authorization->type + " " + config.authorization->credentials.reveal());
     }
     if (!url.tls) {
         return;
@@ -199,6 +202,15 @@ WriteClient::Impl::Impl(const config::RemoteWriteConfig& config)
         throw std::invalid_argument("remote_write tls_config: " + std::string(e.what()));
     }
     ssl_ctx->set_verify_mode(tls_verify ? asio::ssl::verify_peer : asio::ssl::verify_none);
+}
+
+void WriteClient::Impl::add_header(std::string_view name, std::string_view value)
+{
+    // A line break would end the header early and let the rest pass for headers of its own.
+    if (name.find_first_of("\r\n:") != std::string_view::npos || value.find_first_of("\r\n") != std::string_view::npos) {
+        throw std::invalid_argument("remote_write header '" + std::string(name) + "' has a line break or colon in its name, or a line break in its value");
+    }
+    head.append(name).append(": ").append(value).append("\r\n");
 }
 
 void WriteClient::Impl::close()
@@ -260,7 +272,8 @@ beast::error_code WriteClient::Impl::exchange(Stream& stream, std::chrono::stead
     beast::get_lowest_layer(stream).expires_after(deadline - std::chrono::steady_clock::now());
     parser.emplace();
     parser->body_limit(kMaxResponseBody);
-    http::async_write(stream, request, [&](beast::error_code ec, std::size_t) {
+    const std::array<asio::const_buffer, 2> request{asio::buffer(head_with_length), asio::buffer(payload)};
+    asio::async_write(stream, request, [&](beast::error_code ec, std::size_t) {
         if (ec) {
             result = ec;
             return;
@@ -283,8 +296,9 @@ WriteResult WriteClient::Impl::send_once(std::string_view body, std::chrono::ste
             return out;
         }
     }
-    request.body().assign(body.data(), body.size());
-    request.prepare_payload();
+    head_with_length = head;
+    head_with_length.append("Content-Length: ").append(std::to_string(body.size())).append("\r\n\r\n");
+    payload = body;
     const auto ec = plain ? exchange(*plain, deadline) : exchange(*secure, deadline);
     if (ec) {
         close();

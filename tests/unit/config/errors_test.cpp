@@ -106,6 +106,12 @@ TEST_CASE("Remote write needs an http(s) url with a host", "[errors]") {
           "test.yaml:2:5: remote_write[0].url: missing; every remote_write needs a url");
 }
 
+TEST_CASE("Remote write headers cannot hold line breaks", "[errors]") {
+    CHECK(errors_of("remote_write:\n  - url: http://vm/x\n    headers: {X-Org: \"a\\r\\nContent-Length: 0\"}\n") ==
+          "test.yaml:3:14: remote_write[0].headers: header 'X-Org': a name cannot hold a line break or a colon, nor a "
+          "value a line break");
+}
+
 TEST_CASE("Queue shards and backoffs must be ordered", "[errors]") {
     CHECK(errors_of("remote_write:\n  - url: http://vm/x\n    queue_config: {min_shards: 8, max_shards: 4}\n") ==
           "test.yaml:3:32: remote_write[0].queue_config.min_shards: must not be greater than max_shards (8 > 4)");

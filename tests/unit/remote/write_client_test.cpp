@@ -44,6 +44,7 @@ TEST_CASE("A write carries the remote-write 1.0 headers and a decodable body")
     CHECK(got[0].headers.at("content-type") == "application/x-protobuf");
     CHECK(got[0].headers.at("x-prometheus-remote-write-version") == "0.1.0");
     CHECK(got[0].headers.at("user-agent").starts_with("autoscrape/"));
+    CHECK(got[0].headers.at("host") == rx.url().substr(7, rx.url().find('/', 7) - 7));
     REQUIRE(got[0].request.timeseries_size() == 1);
     CHECK(got[0].request.timeseries(0).samples(0).value() == 1.5);
 }
@@ -77,6 +78,18 @@ TEST_CASE("A custom header that would override a protocol header is rejected")
     cfg.headers = {{"content-encoding", "gzip"}};
     CHECK_THROWS_AS(WriteClient(cfg), std::invalid_argument);
     cfg.headers = {{"X-Prometheus-Remote-Write-Version", "2.0"}};
+    CHECK_THROWS_AS(WriteClient(cfg), std::invalid_argument);
+}
+
+TEST_CASE("A header with a line break is rejected: it would smuggle in headers of its own")
+{
+    auto cfg = remote::test::endpoint("a", "http://127.0.0.1:1/write");
+    cfg.headers = {{"X-Scope-OrgID", "a\r\nContent-Length: 0"}};
+    CHECK_THROWS_AS(WriteClient(cfg), std::invalid_argument);
+    cfg.headers = {{"X-A\nX-B", "v"}};
+    CHECK_THROWS_AS(WriteClient(cfg), std::invalid_argument);
+    cfg.headers = {};
+    cfg.authorization = config::Authorization{"Bearer", config::Secret("tok\n")};
     CHECK_THROWS_AS(WriteClient(cfg), std::invalid_argument);
 }
 
