@@ -99,7 +99,7 @@ asio::awaitable<void> ScrapeLoop::run(FirstScrape first) {
     if (first == FirstScrape::Prompt) {
         co_await sleep(prompt_delay(hash, target_.interval));
         if (stopped_) co_return;
-        co_await scrape_once();
+        co_await prompt_scrapes();
         if (stopped_) co_return;
         co_await sleep(phase_after_prompt(hash, target_.interval, std::chrono::system_clock::now()));
     } else {
@@ -115,8 +115,20 @@ asio::awaitable<void> ScrapeLoop::run(FirstScrape first) {
     }
 }
 
-asio::awaitable<void> ScrapeLoop::scrape_once() {
-    if (stopped_) co_return;
+asio::awaitable<void> ScrapeLoop::prompt_scrapes() {
+    // A container's start event can come before its server listens. While it refuses the
+    // connection, try again soon (50, 100, 200 ms ... on), for up to half an interval, rather than
+    // an interval later: the first sample of a new container should take well under a second.
+    const auto give_up = std::chrono::steady_clock::now() + target_.interval / 2;
+    for (auto retry = kPromptRetry; co_await scrape_once() && !stopped_; retry *= 2) {
+        if (std::chrono::steady_clock::now() + retry > give_up) co_return;
+        co_await sleep(retry);
+        if (stopped_) co_return;
+    }
+}
+
+asio::awaitable<bool> ScrapeLoop::scrape_once() {
+    if (stopped_) co_return false;
     const auto generation = generation_;
     const ScrapeRequest request{.scheme = target_.scheme,
                                 .address = target_.address,
@@ -128,7 +140,7 @@ asio::awaitable<void> ScrapeLoop::scrape_once() {
     const std::int64_t ts = to_ms(started);
 
     auto response = co_await scraper_.scrape(request);
-    if (stopped_ || generation != generation_) co_return;
+    if (stopped_ || generation != generation_) co_return false;
 
     AppendResult result;
     bool ok = false;
@@ -154,6 +166,7 @@ asio::awaitable<void> ScrapeLoop::scrape_once() {
         status_.last_duration_seconds = duration;
     }
     if (hook_) hook_(ScrapeReport{.ok = ok, .duration_seconds = duration, .samples = result.added});
+    co_return response.refused;
 }
 
 AppendResult ScrapeLoop::append_response(const ScrapeResponse& response, std::int64_t ts) {

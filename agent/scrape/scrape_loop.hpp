@@ -66,10 +66,14 @@ enum class FirstScrape {
     Spread,
     // Within kPromptWindow (still spread by the hash), then join the hash phase: a container that
     // appears while the agent runs has its first sample in well under a second, not up to a whole
-    // interval later. A departure from Prometheus; the steady state is spread the same way.
+    // interval later; while the new server still refuses connections, the scrape is tried again
+    // after kPromptRetry, doubling, for up to half an interval. A departure from Prometheus; the
+    // steady state is spread the same way.
     Prompt,
 };
 inline constexpr std::chrono::milliseconds kPromptWindow{250};
+// The first wait before a prompt scrape that was refused is tried again; it doubles each time.
+inline constexpr std::chrono::milliseconds kPromptRetry{50};
 
 // The delay of a prompt first scrape: within min(interval, kPromptWindow).
 std::chrono::milliseconds prompt_delay(std::uint64_t hash, std::chrono::milliseconds interval);
@@ -93,8 +97,9 @@ public:
     // anything else (interval, timeout, limits, address) keeps the cache.
     void update(ScrapeTarget target, LoopOptions options);
 
-    // One scrape, now, on the caller's coroutine (the schedule and the tests use it).
-    boost::asio::awaitable<void> scrape_once();
+    // One scrape, now, on the caller's coroutine (the schedule and the tests use it). True when
+    // the target refused the connection: nothing listens there (yet).
+    boost::asio::awaitable<bool> scrape_once();
 
     ScrapeTarget target() const;
     LoopStatus status() const;
@@ -103,6 +108,7 @@ public:
 
 private:
     boost::asio::awaitable<void> run(FirstScrape first);
+    boost::asio::awaitable<void> prompt_scrapes();
     boost::asio::awaitable<void> sleep(std::chrono::milliseconds duration);
     void do_stop();
     void do_update(ScrapeTarget target, LoopOptions options);

@@ -311,6 +311,7 @@ asio::awaitable<ScrapeResponse> Scraper::scrape(const ScrapeRequest& req) {
             if (const auto ec = co_await impl_->connect(req, *hp, deadline)) {
                 if (ec == beast::error::timeout || ec == asio::error::timed_out)
                     co_return fail("context deadline exceeded");
+                out.refused = ec == asio::error::connection_refused;
                 co_return fail(fmt::format("dial tcp {}: connect: {}", req.address, ec.message()));
             }
         }

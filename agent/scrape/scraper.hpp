@@ -54,6 +54,7 @@ struct ScrapeResponse {
     bool gzipped = false;
     Format format = Format::PrometheusText;
     std::string error;  // empty on success, Prometheus' wording otherwise
+    bool refused = false;  // nothing listened at the address: the connection was refused
     bool ok() const { return error.empty(); }
     std::string_view body() const { return gzipped ? std::string_view(inflated) : raw.view(); }
 };

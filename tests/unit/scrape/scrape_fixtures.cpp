@@ -107,8 +107,8 @@ struct TestServer::Impl {
     }
 };
 
-TestServer::TestServer() : impl_(std::make_unique<Impl>()) {
-    const tcp::endpoint ep(asio::ip::make_address("127.0.0.1"), 0);
+TestServer::TestServer(unsigned short port) : impl_(std::make_unique<Impl>()) {
+    const tcp::endpoint ep(asio::ip::make_address("127.0.0.1"), port);
     impl_->acceptor.open(ep.protocol());
     impl_->acceptor.set_option(tcp::acceptor::reuse_address(true));
     impl_->acceptor.bind(ep);

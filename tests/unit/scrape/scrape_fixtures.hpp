@@ -34,7 +34,8 @@ struct Reply {
 
 class TestServer {
 public:
-    TestServer();
+    // Listens on 127.0.0.1:port, by default a free port.
+    explicit TestServer(unsigned short port = 0);
     ~TestServer();
     TestServer(const TestServer&) = delete;
     TestServer& operator=(const TestServer&) = delete;

@@ -485,6 +485,31 @@ TEST_CASE("A loop started with a prompt first scrape scrapes well before its int
     CHECK(stale_bits(rec->samples("up").back().value));
 }
 
+TEST_CASE("A refused prompt first scrape is tried again soon and not an interval later") {
+    // A port nothing listens on, until a server starts there 300 ms after the loop.
+    const unsigned short port = TestServer().port();
+    auto rec = std::make_shared<Recorded>();
+    asio::io_context io;
+    auto target = make_target("127.0.0.1:" + std::to_string(port));
+    target.interval = 30s;
+    auto loop = std::make_shared<ScrapeLoop>(io.get_executor(), std::make_unique<RecordingAppender>(rec), target,
+                                             LoopOptions{});
+    const auto started = std::chrono::steady_clock::now();
+    loop->start(FirstScrape::Prompt);
+    io.run_for(300ms);
+    REQUIRE_FALSE(rec->samples("up").empty());
+    CHECK(rec->samples("up").back().value == 0);
+    TestServer server(port);
+    server.set_reply({.body = kBody});
+    const auto up = [&] { return !rec->samples("up").empty() && rec->samples("up").back().value == 1; };
+    while (!up() && std::chrono::steady_clock::now() - started < 10s) io.run_one_for(50ms);
+    // Without the retries the next scrape would come half an interval (15 s) after the first.
+    CHECK(up());
+    CHECK(std::chrono::steady_clock::now() - started < 10s);
+    loop->stop();
+    io.run_for(200ms);
+}
+
 TEST_CASE("Series that churn every scrape are forgotten, and steady ones keep their refs and stay cached") {
     // Each scrape has 30 steady series and 20 new ones; a series seen neither in this scrape nor in
     // the last good one is forgotten, which compacts the cache while the steady series are in it.
