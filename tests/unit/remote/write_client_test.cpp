@@ -1,10 +1,14 @@
 #include <catch2/catch.hpp>
 
+#include <atomic>
 #include <chrono>
+#include <mutex>
 #include <string>
+#include <vector>
 
 #include "agent/remote/write_client.hpp"
 #include "agent/remote/write_request.hpp"
+#include "tests/unit/probes/probe_test_support.hpp"
 #include "tests/unit/remote/queue_test_support.hpp"
 #include "tests/unit/remote/test_receiver.hpp"
 
@@ -166,4 +170,47 @@ TEST_CASE("Cancelling aborts a write well before remote_timeout")
                                     [start] { return Clock::now() - start > std::chrono::milliseconds(100); });
     CHECK(result.status == 0);
     CHECK(Clock::now() - start < std::chrono::milliseconds(1'000));
+}
+
+TEST_CASE("Over HTTPS with tls_config.ca_file each write carries the whole head, also on a new connection")
+{
+    const probes::testing::TestPki pki(30);
+    std::mutex mutex;
+    std::vector<std::string> heads;
+    probes::testing::LoopbackServer server(probes::testing::https_session(pki, [&](const std::string& head) {
+        std::lock_guard lock(mutex);
+        heads.push_back(head);
+        return probes::testing::http_response(204, "");
+    }));
+    auto cfg = remote::test::endpoint("a", "https://localhost:" + std::to_string(server.port()) + "/api/v1/write");
+    cfg.tls_config = probes::testing::tls_with_ca(pki.ca_cert);
+    WriteClient client(cfg);
+    const std::string body = one_sample_body();
+    // The server answers one request a connection and closes it: the second send reconnects.
+    for (int i = 0; i < 2; ++i) {
+        const auto result = client.send(body, in(std::chrono::seconds(5)));
+        CHECK(result.status == 204);
+        CHECK(result.error.empty());
+    }
+    std::lock_guard lock(mutex);
+    REQUIRE(heads.size() == 2);
+    CHECK(heads[0].starts_with("POST /api/v1/write HTTP/1.1\r\nHost: localhost:" + std::to_string(server.port()) + "\r\n"));
+    CHECK(heads[0].find("\r\nContent-Encoding: snappy\r\n") != std::string::npos);
+    CHECK(heads[0].find("\r\nContent-Length: " + std::to_string(body.size()) + "\r\n\r\n") != std::string::npos);
+    CHECK(heads[1] == heads[0]);
+}
+
+TEST_CASE("Over HTTPS a certificate from an unknown CA is refused before anything is sent")
+{
+    const probes::testing::TestPki pki(30);
+    std::atomic<int> requests{0};
+    probes::testing::LoopbackServer server(probes::testing::https_session(pki, [&](const std::string&) {
+        ++requests;
+        return probes::testing::http_response(204, "");
+    }));
+    WriteClient client(remote::test::endpoint("a", "https://localhost:" + std::to_string(server.port()) + "/w"));
+    const auto result = client.send(one_sample_body(), in(std::chrono::seconds(5)));
+    CHECK(result.status == 0);
+    CHECK_THAT(result.error, Catch::Contains("certificate verify failed"));
+    CHECK(requests == 0);
 }
