@@ -3,14 +3,10 @@
 #include <cstdio>
 
 #include "config/decode.hpp"
+#include "config/remote_headers.hpp"
 
 namespace autoscrape::config {
 namespace {
-
-// Set by the remote-write protocol itself; Prometheus refuses to let a user override them too.
-const std::vector<std::string> kReservedHeaders{
-    "authorization", "content-encoding", "content-type", "host", "user-agent", "x-prometheus-remote-write-version",
-};
 
 std::string lower(std::string text) {
     for (auto& c : text) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
@@ -100,11 +96,10 @@ RemoteWriteConfig decode_one(Reader& r, const YAML::Node& n, const std::string& 
     if (w.remote_timeout.count() <= 0) report(m, "remote_timeout", "must be greater than 0");
     if (w.basic_auth && w.authorization) report(m, "authorization", "set either basic_auth or authorization, not both");
     for (const auto& [name, value] : w.headers) {
-        const auto reserved = std::find(kReservedHeaders.begin(), kReservedHeaders.end(), lower(name));
-        if (reserved != kReservedHeaders.end()) {
+        if (is_reserved_header(name)) {
             report(m, "headers", "header '" + name + "' is set by the agent and cannot be overridden");
         }
-        if (name.find_first_of("\r\n:") != std::string::npos || value.find_first_of("\r\n") != std::string::npos) {
+        if (breaks_header_line(name, value)) {
             report(m, "headers", "header '" + name + "': a name cannot hold a line break or a colon, nor a value a line break");
         }
     }

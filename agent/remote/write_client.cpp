@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <array>
-#include <cctype>
 #include <optional>
 #include <stdexcept>
 
@@ -18,6 +17,7 @@
 #include <openssl/evp.h>
 
 #include "agent/remote/headers.hpp"
+#include "config/remote_headers.hpp"
 
 namespace autoscrape::remote {
 
@@ -31,13 +31,6 @@ namespace {
 constexpr std::size_t kMaxErrorText = 256;
 // Receivers answer with short bodies; a longer one is read up to this and then treated as an error.
 constexpr std::uint64_t kMaxResponseBody = 64 * 1024;
-
-bool iequals(std::string_view a, std::string_view b)
-{
-    return std::equal(a.begin(), a.end(), b.begin(), b.end(), [](char x, char y) {
-        return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
-    });
-}
 
 bool valid_port(std::string_view port)
 {
@@ -106,15 +99,6 @@ std::string truncated(std::string_view s)
 
 }  // namespace
 
-bool is_reserved_header(std::string_view name)
-{
-    static constexpr std::array<std::string_view, 12> kReserved{
-        "Authorization", "Host", "Content-Encoding", "Content-Length", "Content-Type", "User-Agent",
-        "Connection", "Keep-Alive", "Transfer-Encoding", "Upgrade", "Proxy-Authorization",
-        "X-Prometheus-Remote-Write-Version"};
-    return std::any_of(kReserved.begin(), kReserved.end(), [&](std::string_view r) { return iequals(r, name); });
-}
-
 struct WriteClient::Impl {
     explicit Impl(const config::RemoteWriteConfig& config);
 
@@ -170,7 +154,7 @@ WriteClient::Impl::Impl(const config::RemoteWriteConfig& config)
         add_header(h.name, h.value);
     }
     for (const auto& [name, value] : config.headers) {
-        if (is_reserved_header(name)) {
+        if (config::is_reserved_header(name)) {
             throw std::invalid_argument("remote_write header '" + name + "' is reserved and cannot be set");
         }
         add_header(name, value);
@@ -206,8 +190,7 @@ WriteClient::Impl::Impl(const config::RemoteWriteConfig& config)
 
 void WriteClient::Impl::add_header(std::string_view name, std::string_view value)
 {
-    // A line break would end the header early and let the rest pass for headers of its own.
-    if (name.find_first_of("\r\n:") != std::string_view::npos || value.find_first_of("\r\n") != std::string_view::npos) {
+    if (config::breaks_header_line(name, value)) {
         throw std::invalid_argument("remote_write header '" + std::string(name) + "' has a line break or colon in its name, or a line break in its value");
     }
     head.append(name).append(": ").append(value).append("\r\n");

@@ -43,8 +43,4 @@ private:
     std::unique_ptr<Impl> impl_;
 };
 
-// Header names users may not set through `headers`: the protocol's own, authentication (use
-// basic_auth/authorization) and hop-by-hop ones. Compared case-insensitively.
-bool is_reserved_header(std::string_view name);
-
 }  // namespace autoscrape::remote
