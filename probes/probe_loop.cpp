@@ -58,15 +58,16 @@ ProbeStatus ProbeLoop::status() const {
 
 asio::awaitable<void> ProbeLoop::run() {
     const auto self = shared_from_this();  // the loop lives while its schedule runs
-    timer_.expires_after(scrape::scrape_offset(target_.hash(), target_.interval, std::chrono::system_clock::now()));
-    co_await timer_.async_wait(asio::as_tuple(asio::use_awaitable));
-    auto next = std::chrono::steady_clock::now();
-    while (!stopped_) {
+    // Planned instants, as in the scrape loop: probes of one phase wake together with its scrapes.
+    const auto now = std::chrono::system_clock::now();
+    auto next = scrape::steady_after(now, scrape::scrape_offset(target_.hash(), target_.interval, now));
+    for (;;) {
+        timer_.expires_at(next);
+        co_await timer_.async_wait(asio::as_tuple(asio::use_awaitable));
+        if (stopped_) break;
         co_await probe_once();
         if (stopped_) break;
         next = scrape::next_tick(next, target_.interval, std::chrono::steady_clock::now());
-        timer_.expires_at(next);
-        co_await timer_.async_wait(asio::as_tuple(asio::use_awaitable));
     }
 }
 

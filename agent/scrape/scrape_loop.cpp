@@ -25,12 +25,24 @@ std::int64_t to_ms(std::chrono::system_clock::time_point t) {
 
 }  // namespace
 
-milliseconds scrape_offset(std::uint64_t hash, milliseconds interval, std::chrono::system_clock::time_point now) {
-    const auto iv = static_cast<std::uint64_t>(std::max<std::int64_t>(interval.count(), 1));
-    const auto now_ms = static_cast<std::uint64_t>(std::max<std::int64_t>(to_ms(now), 0));
-    std::uint64_t next = iv - now_ms % iv + hash % iv;
+milliseconds scrape_phase(std::uint64_t hash, milliseconds interval) {
+    const auto step = static_cast<std::uint64_t>(std::max<std::int64_t>(kPhaseStep.count(), 1));
+    const auto phases = static_cast<std::uint64_t>(std::max<std::int64_t>(interval.count(), 0)) / step;
+    return phases <= 1 ? milliseconds(0) : milliseconds(static_cast<std::int64_t>(hash % phases * step));
+}
+
+std::chrono::nanoseconds scrape_offset(std::uint64_t hash, milliseconds interval, std::chrono::system_clock::time_point now) {
+    const std::chrono::nanoseconds iv = std::max(interval, milliseconds(1));
+    const auto since_epoch = std::max(std::chrono::nanoseconds(now.time_since_epoch()), std::chrono::nanoseconds(0));
+    auto next = iv - since_epoch % iv + scrape_phase(hash, interval);
     if (next > iv) next -= iv;
-    return milliseconds(static_cast<std::int64_t>(next));
+    return next;
+}
+
+std::chrono::steady_clock::time_point steady_after(std::chrono::system_clock::time_point now,
+                                                   std::chrono::nanoseconds wait) {
+    const auto elapsed = std::chrono::system_clock::now() - now;
+    return std::chrono::steady_clock::now() - elapsed + wait;
 }
 
 std::chrono::steady_clock::time_point next_tick(std::chrono::steady_clock::time_point previous,
@@ -45,7 +57,8 @@ milliseconds prompt_delay(std::uint64_t hash, milliseconds interval) {
     return milliseconds(static_cast<std::int64_t>(hash % static_cast<std::uint64_t>(window)));
 }
 
-milliseconds phase_after_prompt(std::uint64_t hash, milliseconds interval, std::chrono::system_clock::time_point now) {
+std::chrono::nanoseconds phase_after_prompt(std::uint64_t hash, milliseconds interval,
+                                            std::chrono::system_clock::time_point now) {
     auto wait = scrape_offset(hash, interval, now);
     if (wait < interval / 2) wait += interval;
     return wait;
@@ -101,17 +114,19 @@ asio::awaitable<void> ScrapeLoop::run(FirstScrape first) {
         if (stopped_) co_return;
         co_await prompt_scrapes();
         if (stopped_) co_return;
-        co_await sleep(phase_after_prompt(hash, target_.interval, std::chrono::system_clock::now()));
-    } else {
-        co_await sleep(scrape_offset(hash, target_.interval, std::chrono::system_clock::now()));
     }
-    auto next = std::chrono::steady_clock::now();
-    while (!stopped_) {
+    // Ticks are planned instants, not the moments the timer fired: loops of one phase keep waking
+    // together instead of drifting apart by their wake-up latencies.
+    const auto now = std::chrono::system_clock::now();
+    auto next = steady_after(now, first == FirstScrape::Prompt ? phase_after_prompt(hash, target_.interval, now)
+                                                               : scrape_offset(hash, target_.interval, now));
+    for (;;) {
+        timer_.expires_at(next);
+        co_await timer_.async_wait(asio::as_tuple(asio::use_awaitable));
+        if (stopped_) break;
         co_await scrape_once();
         if (stopped_) break;
         next = next_tick(next, target_.interval, std::chrono::steady_clock::now());
-        timer_.expires_at(next);
-        co_await timer_.async_wait(asio::as_tuple(asio::use_awaitable));
     }
 }
 

@@ -1,7 +1,7 @@
 // One target's scrape loop: fetch, parse, relabel, append, report, every scrape_interval.
 //
 // As Prometheus' scrapeLoop: the first scrape waits an offset derived from the target's hash, so
-// targets spread over the interval instead of all firing at once; each scrape writes the synthetic
+// targets spread over the interval instead of all firing at once (on a grid, see kPhaseStep); each scrape writes the synthetic
 // series (up, scrape_duration_seconds, ...) and commits as one batch; a failed scrape rolls back,
 // marks the last good scrape's series stale and reports up=0; stopping marks everything stale.
 //
@@ -48,9 +48,27 @@ struct ScrapeReport {
     std::uint64_t samples = 0;
 };
 
-// Prometheus' scrape offset: where in the interval a target with this hash scrapes, from `now`.
-std::chrono::milliseconds scrape_offset(std::uint64_t hash, std::chrono::milliseconds interval,
-                                        std::chrono::system_clock::time_point now);
+// Targets spread over their interval by hash, as in Prometheus, but only to multiples of
+// kPhaseStep: the targets of one interval whose phases share a step are scraped together, in one
+// wake-up of the agent. A wake-up costs more than a small scrape's own work (the scheduler, caches
+// gone cold, a VM's exit from idle): at 10 targets × 1000 series a second, scraping all of them in
+// one wake-up took half the CPU of ten separate ones (bench/RESULTS.md). With the grid the agent
+// wakes at most 1 / kPhaseStep times a second per interval, however many targets it has, and the
+// targets still spread over interval / kPhaseStep phases.
+inline constexpr std::chrono::milliseconds kPhaseStep{200};
+
+// Where in the interval (measured from the wall clock's multiples of it) a target with this hash
+// scrapes: a multiple of kPhaseStep below the interval; 0 for intervals up to kPhaseStep.
+std::chrono::milliseconds scrape_phase(std::uint64_t hash, std::chrono::milliseconds interval);
+
+// The wait from `now` to the target's next phase point (more than 0, at most an interval). Exact
+// to the nanosecond, so that loops of one phase, started at different moments, plan the same instant.
+std::chrono::nanoseconds scrape_offset(std::uint64_t hash, std::chrono::milliseconds interval,
+                                       std::chrono::system_clock::time_point now);
+
+// The steady-clock instant `wait` after the system clock's `now`: where a loop plans its first tick.
+std::chrono::steady_clock::time_point steady_after(std::chrono::system_clock::time_point now,
+                                                   std::chrono::nanoseconds wait);
 
 // The tick after `previous`, one interval on; when the loop fell behind (a scrape or probe longer
 // than the interval), the first tick after `now` in the same phase: missed ticks are skipped, not
@@ -77,10 +95,10 @@ inline constexpr std::chrono::milliseconds kPromptRetry{50};
 
 // The delay of a prompt first scrape: within min(interval, kPromptWindow).
 std::chrono::milliseconds prompt_delay(std::uint64_t hash, std::chrono::milliseconds interval);
-// After a prompt first scrape at `now`: the wait until the target's hash phase, at least half an
+// After a prompt first scrape at `now`: the wait until the target's phase, at least half an
 // interval away, so the first two scrapes are never bunched together.
-std::chrono::milliseconds phase_after_prompt(std::uint64_t hash, std::chrono::milliseconds interval,
-                                             std::chrono::system_clock::time_point now);
+std::chrono::nanoseconds phase_after_prompt(std::uint64_t hash, std::chrono::milliseconds interval,
+                                            std::chrono::system_clock::time_point now);
 
 class ScrapeLoop : public std::enable_shared_from_this<ScrapeLoop> {
 public:

@@ -130,7 +130,7 @@ int main(int argc, char** argv)
     const double cpu = cpu_seconds() - cpu0;
     const double sent = delivered(registry);
     stage.stop(std::chrono::seconds(5));
-    std::printf("delivered %.0f of %.0f samples, %.2f CPU-s, %.2f CPU-s per 1M samples, peak RSS %ld MiB, "
+    std::printf("delivered %.0f of %.0f samples, %.3f CPU-s, %.3f CPU-s per 1M samples, peak RSS %ld MiB, "
                 "RSS %ld MiB, series created %ld, known to the WAL %zu\n",
                 sent, want, cpu, sent > 0 ? cpu * 1e6 / sent : 0.0, status_kib("VmHWM:") / 1024,
                 status_kib("VmRSS:") / 1024, created, stage.wal().series_count());

@@ -157,7 +157,7 @@ TEST_CASE("The first probes of 200 containers spread over the interval") {
     for (int i = 0; i < 200; ++i) {
         const auto t = only_target(container_group("c" + std::to_string(i), "svc" + std::to_string(i), "tcp_connect:80",
                                                    {{"__meta_docker_network_ip", "10.0.0." + std::to_string(i)}}));
-        offsets.push_back(scrape::scrape_offset(t.hash(), t.interval, now).count());
+        offsets.push_back(std::chrono::duration_cast<std::chrono::milliseconds>(scrape::scrape_offset(t.hash(), t.interval, now)).count());
     }
     // Every tenth of the 30 s interval gets some of them, none gets more than a quarter.
     std::array<int, 10> buckets{};

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <bit>
 #include <chrono>
+#include <set>
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -432,13 +433,86 @@ TEST_CASE("metric_relabel_configs drop series before they are appended") {
     CHECK(h.last("scrape_samples_post_metric_relabeling") == 1);
 }
 
-TEST_CASE("The scrape offset lies within the interval and depends on the target hash") {
+TEST_CASE("Targets spread over the interval by hash, on phases kPhaseStep apart") {
     const auto now = std::chrono::system_clock::time_point(std::chrono::milliseconds(1'700'000'000'123));
-    const auto a = scrape_offset(1, 15s, now);
-    const auto b = scrape_offset(3'000, 15s, now);
-    CHECK(a >= 0ms);
-    CHECK(a <= 15s);
-    CHECK(b - a == 2'999ms);
+    std::set<std::int64_t> phases;
+    for (std::uint64_t hash = 0; hash < 1'000; ++hash) {
+        const auto wait = scrape_offset(hash * 7'919, 15s, now);
+        REQUIRE(wait > 0ms);
+        REQUIRE(wait <= 15s);
+        // The scrape falls on the hash's phase: a multiple of the step after a multiple of the interval.
+        const auto at = std::chrono::duration_cast<std::chrono::nanoseconds>((now + wait).time_since_epoch());
+        REQUIRE(at % 15s == scrape_phase(hash * 7'919, 15s));
+        REQUIRE(at % kPhaseStep == 0ms);
+        phases.insert(scrape_phase(hash * 7'919, 15s).count());
+    }
+    CHECK(phases.size() == static_cast<std::size_t>(15s / kPhaseStep));
+    // An interval no longer than a step has the one phase.
+    CHECK(scrape_phase(12'345, kPhaseStep) == 0ms);
+    CHECK(scrape_phase(12'345, 100ms) == 0ms);
+    CHECK(scrape_phase(12'345, 0ms) == 0ms);
+}
+
+TEST_CASE("Loops of one phase started at different moments plan the same instant") {
+    const auto now = std::chrono::system_clock::time_point(std::chrono::milliseconds(1'700'000'000'123));
+    const auto later = now + std::chrono::microseconds(337);
+    const std::uint64_t a = 1, b = 1 + 15s / kPhaseStep;  // the same phase
+    REQUIRE(scrape_phase(a, 15s) == scrape_phase(b, 15s));
+    CHECK(now + scrape_offset(a, 15s, now) == later + scrape_offset(b, 15s, later));
+    // steady_after() turns the wall clock's instant into the steady clock's, to within the clock reads.
+    const auto sys_now = std::chrono::system_clock::now();
+    const auto planned = steady_after(sys_now - 2s, 5s);
+    const auto expected = std::chrono::steady_clock::now() + 3s;
+    CHECK(std::chrono::abs(planned - expected) < 50ms);
+}
+
+TEST_CASE("Loops of one phase scrape in the same wake-up, at their phase of the interval") {
+    TestServer server;
+    server.set_reply({.body = kBody});
+    // Three targets of a 1 s interval: two share a phase, the third has another.
+    std::vector<ScrapeTarget> targets;
+    std::vector<ScrapeTarget> others;
+    for (int i = 0; targets.size() < 2 || others.empty(); ++i) {
+        auto t = make_target(server.address());
+        t.interval = 1s;
+        t.labels.set("job", "test" + std::to_string(i));
+        if (targets.empty() || scrape_phase(t.hash(), 1s) == scrape_phase(targets[0].hash(), 1s)) {
+            if (targets.size() < 2) targets.push_back(t);
+        } else if (others.empty()) {
+            others.push_back(t);
+        }
+    }
+    targets.push_back(others[0]);
+    asio::io_context io;
+    std::vector<std::shared_ptr<Recorded>> recs;
+    std::vector<std::shared_ptr<ScrapeLoop>> loops;
+    for (const auto& t : targets) {
+        recs.push_back(std::make_shared<Recorded>());
+        loops.push_back(std::make_shared<ScrapeLoop>(io.get_executor(), std::make_unique<RecordingAppender>(recs.back()),
+                                                     t, LoopOptions{}));
+        loops.back()->start();
+        io.run_for(30ms);  // started at different moments
+    }
+    const auto scraped = [&] {
+        return std::all_of(recs.begin(), recs.end(), [](const auto& r) { return !r->samples("up").empty(); });
+    };
+    const auto started = std::chrono::steady_clock::now();
+    while (!scraped() && std::chrono::steady_clock::now() - started < 3s) io.run_one_for(50ms);
+    REQUIRE(scraped());
+    std::vector<std::int64_t> at;
+    for (std::size_t i = 0; i < targets.size(); ++i) {
+        at.push_back(recs[i]->samples("up").front().timestamp_ms);
+        // On its phase, give or take the timer's latency.
+        const auto into_interval = at.back() % 1'000 - scrape_phase(targets[i].hash(), 1s).count();
+        CHECK(into_interval >= 0);
+        CHECK(into_interval < 100);
+    }
+    // The same point of the interval (a loop started after that point in the current interval
+    // has its first scrape one interval later).
+    CHECK(std::abs(at[0] % 1'000 - at[1] % 1'000) <= 5);
+    CHECK(std::abs(at[2] % 1'000 - at[0] % 1'000) >= kPhaseStep.count() / 2);
+    for (auto& loop : loops) loop->stop();
+    io.run_for(200ms);
 }
 
 TEST_CASE("The next tick is one interval on, and a loop that fell behind skips the missed ticks in phase") {
