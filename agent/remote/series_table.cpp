@@ -31,25 +31,6 @@ EncodedSeriesTable::~EncodedSeriesTable()
     }
 }
 
-bool EncodedSeriesTable::known(storage::SeriesRef ref) const
-{
-    const std::uint32_t slot = storage::ref_slot(ref);
-    return slot < slots_.size() && slots_[slot].data != nullptr &&
-           slots_[slot].generation == storage::ref_generation(ref);
-}
-
-std::optional<std::string_view> EncodedSeriesTable::find(storage::SeriesRef ref) const
-{
-    if (!known(ref)) {
-        return std::nullopt;
-    }
-    const Slot& s = slots_[storage::ref_slot(ref)];
-    if (s.data == &kDropped) {
-        return std::nullopt;
-    }
-    return std::string_view(s.data, s.size);
-}
-
 void EncodedSeriesTable::set(storage::SeriesRef ref, const char* data, std::size_t size, bool owned)
 {
     const std::uint32_t index = storage::ref_slot(ref);

@@ -26,10 +26,26 @@ public:
 
     // False until keep() or drop() was called for the ref, and again after forget() or once another
     // generation of its slot was kept.
-    bool known(storage::SeriesRef ref) const;
+    bool known(storage::SeriesRef ref) const
+    {
+        const std::uint32_t slot = storage::ref_slot(ref);
+        return slot < slots_.size() && slots_[slot].data != nullptr &&
+               slots_[slot].generation == storage::ref_generation(ref);
+    }
 
-    // The encoded labels of a kept series; nullopt when the ref is unknown or was dropped.
-    std::optional<std::string_view> find(storage::SeriesRef ref) const;
+    // The encoded labels of a kept series; nullopt when the ref is unknown or was dropped. Inline:
+    // the WAL reader asks once per sample.
+    std::optional<std::string_view> find(storage::SeriesRef ref) const
+    {
+        if (!known(ref)) {
+            return std::nullopt;
+        }
+        const Slot& s = slots_[storage::ref_slot(ref)];
+        if (s.data == &kDropped) {
+            return std::nullopt;
+        }
+        return std::string_view(s.data, s.size);
+    }
 
     // Keeps a copy of `encoded`.
     void keep(storage::SeriesRef ref, std::string_view encoded);

@@ -49,7 +49,7 @@ std::size_t Shard::push(std::span<const QueuedSample> samples)
     std::unique_lock lock(mu_);
     const bool was_empty = queued() == 0;
     std::size_t accepted = 0;
-    for (const auto& sample : samples) {
+    while (accepted < samples.size()) {
         while (queued() >= capacity && !closed_ && !ctx_.stopping) {
             not_empty_.notify_one();  // a full queue is a full batch: let the sender take it
             not_full_.wait_for(lock, ShardContext::kWaitSlice);
@@ -57,8 +57,11 @@ std::size_t Shard::push(std::span<const QueuedSample> samples)
         if (closed_ || ctx_.stopping) {
             break;
         }
-        queue_.push_back(sample);
-        ++accepted;
+        // As many as there is room for, in one copy.
+        const std::size_t n = std::min(samples.size() - accepted, capacity - queued());
+        const auto from = samples.begin() + static_cast<std::ptrdiff_t>(accepted);
+        queue_.insert(queue_.end(), from, from + static_cast<std::ptrdiff_t>(n));
+        accepted += n;
     }
     // The sender sleeps on an empty queue, and while a batch fills up: wake it for its first
     // sample and for a full batch, not for every push. After unlocking, or it would wake only to
@@ -143,6 +146,12 @@ void Shard::run()
 
 void Shard::take_batch(std::size_t n)
 {
+    if (queue_head_ == 0 && n == queue_.size()) {
+        // The usual case: the batch is the whole queue. Trade buffers instead of copying.
+        batch_.clear();
+        batch_.swap(queue_);
+        return;
+    }
     const auto first = queue_.begin() + static_cast<std::ptrdiff_t>(queue_head_);
     batch_.assign(first, first + static_cast<std::ptrdiff_t>(n));
     queue_head_ += n;
