@@ -1,9 +1,10 @@
 // One target's scrape loop: fetch, parse, relabel, append, report, every scrape_interval.
 //
 // As Prometheus' scrapeLoop: the first scrape waits an offset derived from the target's hash, so
-// targets spread over the interval instead of all firing at once (on a grid, see kPhaseStep); each scrape writes the synthetic
-// series (up, scrape_duration_seconds, ...) and commits as one batch; a failed scrape rolls back,
-// marks the last good scrape's series stale and reports up=0; stopping marks everything stale.
+// targets spread over the interval instead of all firing at once (on a grid, see kPhaseStep);
+// each scrape writes the synthetic series (up, scrape_duration_seconds, ...) and commits as one
+// batch; a failed scrape rolls back, marks the last good scrape's series stale and reports up=0;
+// stopping marks everything stale.
 //
 // A loop runs on its own strand; start/stop/update may be called from any thread.
 #pragma once
@@ -55,7 +56,7 @@ struct ScrapeReport {
 // one wake-up took half the CPU of ten separate ones (bench/RESULTS.md). With the grid the agent
 // wakes at most 1 / kPhaseStep times a second per interval, however many targets it has, and the
 // targets still spread over interval / kPhaseStep phases.
-inline constexpr std::chrono::milliseconds kPhaseStep{200};
+inline constexpr std::chrono::milliseconds kPhaseStep{250};
 
 // Where in the interval (measured from the wall clock's multiples of it) a target with this hash
 // scrapes: a multiple of kPhaseStep below the interval; 0 for intervals up to kPhaseStep.

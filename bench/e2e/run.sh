@@ -12,6 +12,9 @@
 #     open as the Go exporters do; busybox serves them from busybox httpd, which closes every
 #     connection, so each scrape also pays a TCP handshake through the Docker bridge (see
 #     metrics_server.cpp). METRICS_SERVER_BIN: that binary (default: next to AUTOSCRAPE_BIN's build).
+#   RUN_ID: names the containers and network (default bench<pid>). The names go into each target's
+#     hash, which picks its phase on the scrape grid (agent/scrape/scrape_loop.hpp): how many
+#     phases 10 targets fill, and with it the CPU, varies from run to run unless RUN_ID is fixed.
 #   RECEIVER: victoria-metrics (default) or prometheus. VictoriaMetrics makes new rows searchable only
 #     after its 1-2 s in-memory flush, so "first sample" there includes that; Prometheus' receiver
 #     answers queries from its head at once, which times the agent alone.
@@ -33,7 +36,7 @@ METRICS_SERVER_BIN=${METRICS_SERVER_BIN:-$(dirname "$AUTOSCRAPE_BIN")/../bench/e
 
 # shellcheck source=../../tests/lib/services.sh
 source "$ROOT/tests/lib/services.sh"
-RUN_ID=bench$$
+RUN_ID=${RUN_ID:-bench$$}
 WORK=$SERVICES_DIR
 NET=astest-$RUN_ID
 RECEIVER=${RECEIVER:-victoria-metrics}
