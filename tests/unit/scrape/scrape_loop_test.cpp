@@ -502,15 +502,15 @@ TEST_CASE("Loops of one phase scrape in the same wake-up, at their phase of the 
     std::vector<std::int64_t> at;
     for (std::size_t i = 0; i < targets.size(); ++i) {
         at.push_back(recs[i]->samples("up").front().timestamp_ms);
-        // On its phase, give or take the timer's latency.
+        // On its own phase (the third's is another), give or take the timer's latency on a busy machine.
         const auto into_interval = at.back() % 1'000 - scrape_phase(targets[i].hash(), 1s).count();
         CHECK(into_interval >= 0);
-        CHECK(into_interval < 100);
+        CHECK(into_interval < kPhaseStep.count() * 4 / 5);
     }
     // The same point of the interval (a loop started after that point in the current interval
-    // has its first scrape one interval later).
-    CHECK(std::abs(at[0] % 1'000 - at[1] % 1'000) <= 5);
-    CHECK(std::abs(at[2] % 1'000 - at[0] % 1'000) >= kPhaseStep.count() / 2);
+    // has its first scrape one interval later), in one wake-up: what sets them apart is the first
+    // loop's work up to its first wait, well under a millisecond unless the thread is preempted.
+    CHECK(std::abs(at[0] % 1'000 - at[1] % 1'000) <= 20);
     for (auto& loop : loops) loop->stop();
     io.run_for(200ms);
 }
