@@ -121,7 +121,7 @@ struct WriteClient::Impl {
     // The request line and every header but Content-Length, made once: Beast's serializer walked
     // the fields, and the body was copied into the request, at every send.
     std::string head;
-    std::string head_with_length;
+    std::string length_line;   // "Content-Length: n" and the blank line that ends the head
     std::string_view payload;  // the body being sent
     beast::flat_buffer buffer;
     std::optional<http::response_parser<http::string_body>> parser;
@@ -255,7 +255,8 @@ beast::error_code WriteClient::Impl::exchange(Stream& stream, std::chrono::stead
     beast::get_lowest_layer(stream).expires_after(deadline - std::chrono::steady_clock::now());
     parser.emplace();
     parser->body_limit(kMaxResponseBody);
-    const std::array<asio::const_buffer, 2> request{asio::buffer(head_with_length), asio::buffer(payload)};
+    const std::array<asio::const_buffer, 3> request{asio::buffer(head), asio::buffer(length_line),
+                                                    asio::buffer(payload)};
     asio::async_write(stream, request, [&](beast::error_code ec, std::size_t) {
         if (ec) {
             result = ec;
@@ -279,8 +280,7 @@ WriteResult WriteClient::Impl::send_once(std::string_view body, std::chrono::ste
             return out;
         }
     }
-    head_with_length = head;
-    head_with_length.append("Content-Length: ").append(std::to_string(body.size())).append("\r\n\r\n");
+    length_line.assign("Content-Length: ").append(std::to_string(body.size())).append("\r\n\r\n");
     payload = body;
     const auto ec = plain ? exchange(*plain, deadline) : exchange(*secure, deadline);
     if (ec) {

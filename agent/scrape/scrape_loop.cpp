@@ -26,9 +26,9 @@ std::int64_t to_ms(std::chrono::system_clock::time_point t) {
 }  // namespace
 
 milliseconds scrape_phase(std::uint64_t hash, milliseconds interval) {
-    const auto step = static_cast<std::uint64_t>(std::max<std::int64_t>(kPhaseStep.count(), 1));
-    const auto phases = static_cast<std::uint64_t>(std::max<std::int64_t>(interval.count(), 0)) / step;
-    return phases <= 1 ? milliseconds(0) : milliseconds(static_cast<std::int64_t>(hash % phases * step));
+    const std::int64_t phases = interval / kPhaseStep;
+    if (phases <= 1) return milliseconds(0);
+    return kPhaseStep * static_cast<std::int64_t>(hash % static_cast<std::uint64_t>(phases));
 }
 
 std::chrono::nanoseconds scrape_offset(std::uint64_t hash, milliseconds interval, std::chrono::system_clock::time_point now) {

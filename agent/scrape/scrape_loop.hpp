@@ -57,6 +57,7 @@ struct ScrapeReport {
 // wakes at most 1 / kPhaseStep times a second per interval, however many targets it has, and the
 // targets still spread over interval / kPhaseStep phases.
 inline constexpr std::chrono::milliseconds kPhaseStep{250};
+static_assert(kPhaseStep.count() > 0);
 
 // Where in the interval (measured from the wall clock's multiples of it) a target with this hash
 // scrapes: a multiple of kPhaseStep below the interval; 0 for intervals up to kPhaseStep.
