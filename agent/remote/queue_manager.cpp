@@ -1,7 +1,6 @@
 #include "agent/remote/queue_manager.hpp"
 
 #include <algorithm>
-#include <optional>
 
 #include <spdlog/spdlog.h>
 
@@ -89,7 +88,7 @@ void QueueManager::stop(Clock::time_point deadline)
 void QueueManager::run()
 {
     set_shards(std::max<std::uint32_t>(config_.queue_config.min_shards, 1));
-    std::optional<storage::WalReader> reader(std::in_place, wal_, start_);
+    storage::WalReader reader(wal_, start_);
     storage::WalRecord record;
     auto last_ack = Clock::now();
     auto last_update = Clock::now();
@@ -97,15 +96,9 @@ void QueueManager::run()
     bool caught_up = true;
     while (!stop_requested_) {
         const auto next_upkeep = run_upkeep(last_ack, last_update);
-        const auto at = reader->position();  // segment 0: the reader has not opened one yet
-        if (const auto first = wal_.first_segment(); at.segment != 0 && at.segment < first) {
-            // The size/age limit deleted segments we had not read; their live series records moved
-            // to the checkpoint, which a fresh reader reads first.
-            reader.emplace(wal_, storage::WalPosition{first, 0});
-        }
         // Taken before reading, so a commit made after the reader found nothing still wakes it.
         const auto commits = wal_.commits();
-        if (!reader->next(record)) {
+        if (!reader.next(record)) {
             if (queued_total_ != queued_at_catch_up_) {
                 queued_at_catch_up_ = queued_total_;
                 for (auto& shard : shards_) {
@@ -121,7 +114,7 @@ void QueueManager::run()
             caught_up = false;
             read_started = Clock::now();
         }
-        if (!handle(record, reader->position())) {
+        if (!handle(record, reader.position())) {
             break;
         }
     }

@@ -11,11 +11,10 @@ WalReader::WalReader(const Wal& wal, WalPosition start) : wal_(wal), start_(star
 
 void WalReader::open_first_segment()
 {
-    // The checkpoint is chosen after the first segment is open, not when the reader is made: the
-    // size limit may delete segments in between, moving their series records into a newer
-    // checkpoint, and the samples of the segments left need those records. Once open, the segment
-    // stays readable; if it is deleted later, the queue manager sees position() fall behind
-    // first_segment() and starts a fresh reader.
+    // The checkpoint is chosen after the first segment is open: the size limit may delete
+    // segments in between, moving their series records into a newer checkpoint, and the samples
+    // of the segments left need those records. Once open, the segment stays readable; if it is
+    // deleted later, next() sees it fall behind first_segment() and comes back here.
     open_segment(wal_.first_segment());
     if (const auto cp = wal_.checkpoint()) {
         checkpoint_.emplace(wal_.dir() / checkpoint_name(*cp), 0);
@@ -43,17 +42,16 @@ void WalReader::open_segment(std::uint32_t index)
 
 bool WalReader::next(WalRecord& record)
 {
-    if (!reader_) {
-        open_first_segment();
-    }
-    if (checkpoint_ && next_from_checkpoint(record)) {
-        return true;
-    }
     Frame frame;
     for (;;) {
-        if (const auto first = wal_.first_segment(); segment_ < first) {
-            // Deleted under us by the size/age limit (already counted as dropped there).
-            open_segment(first);
+        if (!reader_ || segment_ < wal_.first_segment()) {
+            // At the start, or the size/age limit deleted the segment under us (its samples are
+            // counted as dropped there): the series records of the deleted segments are in the
+            // checkpoint, which comes before the first kept segment.
+            open_first_segment();
+        }
+        if (checkpoint_ && next_from_checkpoint(record)) {
+            return true;
         }
         const std::uint64_t at = reader_->offset();
         const std::uint64_t limit = wal_.committed_size(segment_);

@@ -385,6 +385,38 @@ TEST_CASE("A reader made before the size limit deleted segments still resolves e
     CHECK(series.at(ref) == metric("up"));
 }
 
+TEST_CASE("A reader that found the WAL empty resolves every sample after the size limit deleted its segment")
+{
+    // The endpoint's first read comes before any commit: the reader opens segment 1 and finds it
+    // empty. The appends then overflow wal.max_size, and segment 1, with the series record, goes
+    // to the checkpoint; the reader must read that checkpoint before the samples of what is kept.
+    TempDir dir;
+    prometheus::Registry registry;
+    Wal wal(size_limited_config(dir), registry);
+    const auto start = wal.register_reader("early");
+    WalReader reader(wal, start);
+    WalRecord record;
+    REQUIRE_FALSE(reader.next(record));
+    auto app = wal.appender();
+    const auto ref = app->series(metric("up"));
+    commit_one_by_one(*app, ref, 400);
+    REQUIRE(wal.first_segment() > 1);
+    std::map<SeriesRef, Labels> series;
+    std::size_t samples = 0;
+    while (reader.next(record)) {
+        if (record.type == RecordType::Series) {
+            for (auto& s : record.series) series[s.ref] = s.labels;
+            continue;
+        }
+        for (const auto& s : record.samples) {
+            REQUIRE(series.contains(s.ref));
+            ++samples;
+        }
+    }
+    CHECK(samples > 0);
+    CHECK(series.at(ref) == metric("up"));
+}
+
 TEST_CASE("Samples an endpoint already acknowledged are not counted as dropped by the size limit")
 {
     TempDir dir;
