@@ -1,10 +1,11 @@
 #include "agent/remote/series_table.hpp"
 
-#include <algorithm>
 #include <cstring>
 #include <memory>
 #include <stdexcept>
 #include <string>
+
+#include "agent/storage/growth.hpp"
 
 namespace autoscrape::remote {
 
@@ -34,10 +35,7 @@ EncodedSeriesTable::~EncodedSeriesTable()
 void EncodedSeriesTable::set(storage::SeriesRef ref, const char* data, std::size_t size, bool owned)
 {
     const std::uint32_t index = storage::ref_slot(ref);
-    if (index >= slots_.size()) {
-        // Slots come in roughly ascending order; grow geometrically all the same.
-        slots_.resize(std::max<std::size_t>(index + 1, slots_.size() + slots_.size() / 2));
-    }
+    storage::grow_to(slots_, index + 1);
     Slot& s = slots_[index];
     if (s.data == nullptr && data != nullptr) {
         ++known_;

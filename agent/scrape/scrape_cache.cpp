@@ -6,6 +6,7 @@
 
 #include <fmt/format.h>
 
+#include "agent/storage/growth.hpp"
 #include "agent/storage/stale.hpp"
 
 namespace autoscrape::scrape {
@@ -94,7 +95,9 @@ std::uint32_t ScrapeCache::lookup(storage::Appender& app, const LabelSet& target
     fresh.key_offset = static_cast<std::uint32_t>(keys_.size());
     fresh.key_size = static_cast<std::uint32_t>(text.size());
     fresh.hash = hash;
-    keys_.append(text);
+    storage::reserve_for_more(keys_, text.size());
+    keys_.insert(keys_.end(), text.begin(), text.end());
+    storage::reserve_for_more(entries_, 1);
     entries_.push_back(fresh);
     table_.insert(static_cast<std::uint32_t>(entries_.size()), text, hash, entry_of);
     return static_cast<std::uint32_t>(entries_.size() - 1);
@@ -209,14 +212,15 @@ void ScrapeCache::forget_unseen() {
         }
     }
     std::vector<CacheEntry> entries;
-    std::string keys;
+    std::vector<char> keys;
     entries.reserve(kept);
     keys.reserve(kept_key_bytes);
     for (std::size_t i = 0; i < entries_.size(); ++i) {
         if (moved_to[i] == kNone) continue;
         CacheEntry e = entries_[i];
         e.key_offset = static_cast<std::uint32_t>(keys.size());
-        keys.append(key(entries_[i]));
+        const auto text = key(entries_[i]);
+        keys.insert(keys.end(), text.begin(), text.end());
         entries.push_back(e);
     }
     entries_.swap(entries);

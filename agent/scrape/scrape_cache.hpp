@@ -66,8 +66,8 @@ private:
 
     struct CacheEntry {
         storage::SeriesRef ref = 0;
-        std::uint64_t last_seen = 0;      // attempt number
-        std::uint64_t seen_before = 0;    // the attempt number before last_seen
+        std::uint32_t last_seen = 0;      // attempt number
+        std::uint32_t seen_before = 0;    // the attempt number before last_seen
         std::uint32_t key_offset = 0;     // its raw series text: keys_[key_offset, +key_size)
         std::uint32_t key_size = 0;
         std::uint32_t hash = 0;           // KeyTable::hash_of the text
@@ -77,6 +77,7 @@ private:
         bool dropped = false;
         bool explicit_timestamp = false;  // such series get no stale markers, as in Prometheus
     };
+    static_assert(sizeof(CacheEntry) <= 40, "a cache entry per series: keep it small");
 
     std::string_view key(const CacheEntry& e) const { return {keys_.data() + e.key_offset, e.key_size}; }
     storage::KeyTable::Entry table_entry(std::uint32_t id) const {
@@ -100,13 +101,16 @@ private:
     void prefetch_ahead(std::size_t at) const;
 
     // Entries by index (their id in table_ is index + 1), their keys back to back in keys_, found
-    // by key through table_: ~110 bytes a series where an unordered_map<std::string, ...> took ~185
-    // (100k series cost 18 MB). Forgetting series compacts all three.
+    // by key through table_: 40 bytes an entry, its text, and 8-16 in the table, where an
+    // unordered_map<std::string, ...> took ~185. Forgetting series compacts all three.
+    // Both grow by an eighth at a time (storage/growth.hpp), not by doubling: at 100k series
+    // the doubled capacity was a third of the cache's memory.
     std::vector<CacheEntry> entries_;
-    std::string keys_;
+    std::vector<char> keys_;
     storage::KeyTable table_;
-    std::uint64_t attempt_ = 0;
-    std::uint64_t last_ok_ = 0;
+    // 32 bits keep an entry at 40 bytes; they wrap after 4 billion scrapes (136 years at 1 s).
+    std::uint32_t attempt_ = 0;
+    std::uint32_t last_ok_ = 0;
     bool has_last_ok_ = false;
     std::uint64_t labels_built_ = 0;
     // The series lines of the last successful scrape, in order (entry indices): line i of the next

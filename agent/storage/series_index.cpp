@@ -1,5 +1,7 @@
 #include "agent/storage/series_index.hpp"
 
+#include "agent/storage/growth.hpp"
+
 #include <cstring>
 #include <limits>
 #include <stdexcept>
@@ -54,9 +56,7 @@ void SeriesIndex::assign(std::uint32_t slot, std::string_view key)
     if (key.size() > std::numeric_limits<std::uint32_t>::max()) {
         throw std::length_error("series index: key of slot " + std::to_string(slot) + " exceeds 4 GiB");
     }
-    if (slot > slots_.size()) {
-        slots_.resize(slot);
-    }
+    grow_to(slots_, slot);
     const auto entry_of = [this](std::uint32_t i) { return entry(i); };
     Slot& s = slots_[slot - 1];
     const std::uint32_t hash = KeyTable::hash_of(key);

@@ -7,6 +7,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "agent/storage/growth.hpp"
 #include "agent/storage/label_encoding.hpp"
 #include "agent/storage/stale.hpp"
 
@@ -23,6 +24,9 @@ public:
 
     void append(SeriesRef ref, std::int64_t timestamp_ms, double value) override
     {
+        if (pending_.capacity() == 0) {
+            pending_.reserve(last_batch_size_);
+        }
         pending_.push_back(Sample{ref, timestamp_ms, value});
     }
 
@@ -34,17 +38,27 @@ public:
         try {
             wal_.write_samples(pending_);
         } catch (...) {
-            pending_.clear();  // the batch is refused as a whole; the next one starts clean
+            release();  // the batch is refused as a whole; the next one starts clean
             throw;
         }
-        pending_.clear();
+        release();
     }
 
-    void rollback() override { pending_.clear(); }
+    void rollback() override { release(); }
 
 private:
+    // A batch's buffer lives from its first append to its commit, sized by the batch before. Kept
+    // between batches, every scrape loop held its largest batch's capacity (4 MB for 20 targets of
+    // 5000 series); freed, the loops of a thread take turns with the same memory.
+    void release()
+    {
+        last_batch_size_ = pending_.size();
+        std::vector<Sample>().swap(pending_);
+    }
+
     Wal& wal_;
     std::vector<Sample> pending_;
+    std::size_t last_batch_size_ = 0;
 };
 
 Wal::Wal(config::WalConfig config, prometheus::Registry& registry)
@@ -92,7 +106,7 @@ SeriesRef Wal::series_ref(Labels labels)
         write_locked(buf_, 0);
         const std::uint32_t slot = ref_slot(ref);
         if (slot > series_.size()) {
-            series_.emplace_back();
+            grow_to(series_, slot);
         } else {
             free_slots_.pop_back();
         }

@@ -4,6 +4,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "agent/storage/growth.hpp"
 #include "agent/storage/label_encoding.hpp"
 #include "agent/storage/wal.hpp"
 
@@ -69,9 +70,7 @@ void Wal::remember_series(SeriesEntry&& entry, std::uint32_t segment)
     if (slot == 0) {
         return;
     }
-    if (series_.size() < slot) {
-        series_.resize(slot);
-    }
+    grow_to(series_, slot);
     auto& state = series_[slot - 1];
     if (state.last_segment == 0) {
         ++live_series_;

@@ -3,7 +3,9 @@
 #include <random>
 #include <string>
 #include <unordered_map>
+#include <vector>
 
+#include "agent/storage/growth.hpp"
 #include "agent/storage/series_index.hpp"
 
 using namespace autoscrape::storage;
@@ -71,4 +73,26 @@ TEST_CASE("Reassigned refs and keys behave like a map where the newest ref of a 
     for (const auto& [ref, key] : key_of) {
         REQUIRE(index.key(ref) == key);
     }
+}
+
+TEST_CASE("Per-series vectors grow by an eighth, leaving at most an eighth of their memory unused")
+{
+    std::vector<std::uint64_t> by_one;
+    std::vector<std::uint64_t> by_slot;
+    std::size_t reallocations = 0;
+    for (std::size_t n = 1; n <= 100'000; ++n) {
+        const auto capacity = by_one.capacity();
+        reserve_for_more(by_one, 1);
+        by_one.push_back(n);
+        reallocations += by_one.capacity() != capacity ? 1 : 0;
+        REQUIRE(by_one.capacity() <= by_one.size() + by_one.size() / 8 + 64);
+        grow_to(by_slot, n + n % 3);  // slots arrive out of order, some twice
+        REQUIRE(by_slot.size() >= n + n % 3);
+        REQUIRE(by_slot.capacity() <= by_slot.size() + by_slot.size() / 8 + 64);
+    }
+    CHECK(by_one.back() == 100'000);
+    // Still geometric: doubling would take 11 reallocations, an eighth ~60; one per element is 100k.
+    CHECK(reallocations < 80);
+    grow_to(by_slot, 5);  // never shrinks
+    CHECK(by_slot.size() >= 100'000);
 }
