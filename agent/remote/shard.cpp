@@ -21,6 +21,12 @@ constexpr std::chrono::seconds kRefusalLogInterval{10};
 
 constexpr std::size_t kPrefetchAhead = 8;
 
+// How long a busy shard (samples arrived while it was sending) waits for its batch to fill before
+// it sends what it holds once the WAL reader has caught up: long enough that under a steady flow
+// the next scrape phase (agent/scrape/scrape_loop.hpp, 250 ms apart) tops the batch up, short
+// enough that the tail of a burst does not wait batch_send_deadline (5 s) when no more comes.
+constexpr std::chrono::milliseconds kBusyBatchWait{250};
+
 }  // namespace
 
 Clock::time_point ShardContext::give_up_time() const
@@ -82,7 +88,7 @@ void Shard::input_caught_up()
             return;  // nothing for this shard; a stale flag would cut the next record short
         }
         caught_up_ = true;
-        if (!waiting_idle_) {
+        if (!waiting_for_catch_up_) {
             return;  // the sender is busy, or is filling a batch, which this flag does not end
         }
     }
@@ -120,14 +126,20 @@ void Shard::run()
             if (queued() == 0) {
                 return;  // closed and drained
             }
-            // A batch goes out when full, batch_send_deadline after its first sample arrived, or,
-            // on an idle shard, as soon as the reader has queued everything committed so far.
-            const auto deadline = Clock::now() + ctx_.config.queue_config.batch_send_deadline;
-            waiting_idle_ = idle;
-            not_empty_.wait_until(lock, deadline, [&] {
-                return queued() >= max_batch || closed_ || (idle && caught_up_);
-            });
-            waiting_idle_ = false;
+            // A batch goes out when full, batch_send_deadline after its first sample arrived, or
+            // once the reader has queued everything committed so far: at once on an idle shard,
+            // after kBusyBatchWait on a busy one.
+            const auto now = Clock::now();
+            const auto deadline = now + ctx_.config.queue_config.batch_send_deadline;
+            const auto full = [&] { return queued() >= max_batch || closed_; };
+            waiting_for_catch_up_ = idle;
+            not_empty_.wait_until(lock, idle ? deadline : std::min(deadline, now + kBusyBatchWait),
+                                  [&] { return full() || (idle && caught_up_); });
+            if (!idle && !full()) {
+                waiting_for_catch_up_ = true;  // now input_caught_up() ends the wait
+                not_empty_.wait_until(lock, deadline, [&] { return full() || caught_up_; });
+            }
+            waiting_for_catch_up_ = false;
             caught_up_ = false;
             take_batch(std::min(queued(), max_batch));
         }

@@ -1,6 +1,6 @@
 // One shard of an endpoint's queue: a bounded queue of samples, a thread that cuts it into batches
-// (max_samples_per_send, or whatever arrived within batch_send_deadline, or at once when the shard
-// was idle and the WAL reader has caught up), and its own connection.
+// (max_samples_per_send, or whatever arrived within batch_send_deadline, or once the WAL reader has
+// caught up: at once when the shard was idle, 250 ms on when it was busy), and its own connection.
 // A batch is retried (5xx, 429, no response) with RetryPolicy's backoff until it is delivered,
 // refused (other 4xx: dropped and counted) or the endpoint is stopped past its flush deadline,
 // in which case its samples stay unacknowledged and are read again after the restart.
@@ -69,7 +69,8 @@ public:
 
     // The WAL reader has queued everything committed so far. A shard that went idle (its queue ran
     // empty, no request in flight) then sends what it holds at once instead of waiting for
-    // batch_send_deadline: a quiet endpoint delivers promptly, while a busy one still batches.
+    // batch_send_deadline: a quiet endpoint delivers promptly. A busy one (samples came while it
+    // sent) still gives its batch 250 ms to fill, then sends what it holds too.
     void input_caught_up();
 
     // No more push(); the thread sends what is queued (until the context's give-up time) and ends.
@@ -100,9 +101,9 @@ private:
     std::size_t queue_head_ = 0;
     bool closed_ = false;
     bool caught_up_ = false;
-    // The sender waits for a batch to fill on an idle shard, where caught_up_ ends the wait; only
-    // then is input_caught_up() worth a wake-up (a context switch for every WAL commit otherwise).
-    bool waiting_idle_ = false;
+    // The sender waits for a batch to fill where caught_up_ ends the wait; only then is
+    // input_caught_up() worth a wake-up (a context switch for every WAL commit otherwise).
+    bool waiting_for_catch_up_ = false;
     std::thread thread_;
 };
 
