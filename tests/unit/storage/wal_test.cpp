@@ -368,21 +368,10 @@ TEST_CASE("A reader made before the size limit deleted segments still resolves e
     const auto ref = app->series(metric("up"));
     commit_one_by_one(*app, ref, 400);
     REQUIRE(metric_value(registry, "autoscrape_wal_samples_dropped_total") > 0);
-    std::map<SeriesRef, Labels> series;
-    std::size_t samples = 0;
-    WalRecord record;
-    while (reader.next(record)) {
-        if (record.type == RecordType::Series) {
-            for (auto& s : record.series) series[s.ref] = s.labels;
-            continue;
-        }
-        for (const auto& s : record.samples) {
-            REQUIRE(series.contains(s.ref));
-            ++samples;
-        }
-    }
-    CHECK(samples > 0);
-    CHECK(series.at(ref) == metric("up"));
+    const auto back = read_resolving(reader);
+    CHECK(back.unresolved == 0);
+    CHECK(back.samples > 0);
+    CHECK(back.series.at(ref) == metric("up"));
 }
 
 TEST_CASE("A reader that found the WAL empty resolves every sample after the size limit deleted its segment")
@@ -401,20 +390,10 @@ TEST_CASE("A reader that found the WAL empty resolves every sample after the siz
     const auto ref = app->series(metric("up"));
     commit_one_by_one(*app, ref, 400);
     REQUIRE(wal.first_segment() > 1);
-    std::map<SeriesRef, Labels> series;
-    std::size_t samples = 0;
-    while (reader.next(record)) {
-        if (record.type == RecordType::Series) {
-            for (auto& s : record.series) series[s.ref] = s.labels;
-            continue;
-        }
-        for (const auto& s : record.samples) {
-            REQUIRE(series.contains(s.ref));
-            ++samples;
-        }
-    }
-    CHECK(samples > 0);
-    CHECK(series.at(ref) == metric("up"));
+    const auto back = read_resolving(reader);
+    CHECK(back.unresolved == 0);
+    CHECK(back.samples > 0);
+    CHECK(back.series.at(ref) == metric("up"));
 }
 
 TEST_CASE("Samples an endpoint already acknowledged are not counted as dropped by the size limit")

@@ -5,6 +5,7 @@
 
 #include <atomic>
 #include <filesystem>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -81,6 +82,32 @@ inline ReadBack read_all(const Wal& wal, WalPosition start = {})
         }
     }
     out.end = reader.position();
+    return out;
+}
+
+// What a reader yields now, read as a queue manager does: a sample resolves only if its series
+// record came before it.
+struct Resolved {
+    std::map<SeriesRef, Labels> series;
+    std::size_t samples = 0;     // resolved
+    std::size_t unresolved = 0;  // samples of a ref whose series record had not come yet
+};
+
+inline Resolved read_resolving(WalReader& reader)
+{
+    Resolved out;
+    WalRecord record;
+    while (reader.next(record)) {
+        if (record.type == RecordType::Series) {
+            for (auto& s : record.series) {
+                out.series[s.ref] = s.labels;
+            }
+            continue;
+        }
+        for (const auto& s : record.samples) {
+            ++(out.series.contains(s.ref) ? out.samples : out.unresolved);
+        }
+    }
     return out;
 }
 
