@@ -8,6 +8,7 @@
 #include "agent/discover_report.hpp"
 #include "agent/generate/generator.hpp"
 #include "agent/logging.hpp"
+#include "agent/malloc_tuning.hpp"
 #include "agent/self_metrics.hpp"
 #include "config/diagnostic.hpp"
 #include "config/dump.hpp"
@@ -113,6 +114,7 @@ ExitCode run_agent(const CliOptions& options, std::ostream& err) {
     auto config = load_or_report(source, err);
     if (!config) return ExitCode::UsageError;
     setup_logging(config->log);
+    fix_mmap_threshold();
     Agent agent(std::move(*config), source);
     return agent.run();
 }
