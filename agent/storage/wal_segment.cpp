@@ -16,7 +16,10 @@ namespace autoscrape::storage {
 namespace {
 
 constexpr std::string_view kCheckpointPrefix = "checkpoint.";
-constexpr std::size_t kReadChunk = 1 << 20;
+// A reader's buffer holds up to a chunk more than the record it needs, for as long as the reader
+// lives: at 1 MiB it grew to 2 MB per endpoint. 256 KiB is still a few reads a second at 100k
+// samples/s.
+constexpr std::size_t kReadChunk = 256 << 10;
 
 std::optional<std::uint32_t> parse_index(std::string_view digits)
 {
