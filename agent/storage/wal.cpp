@@ -188,8 +188,11 @@ void Wal::log_samples(std::span<const Sample> samples)
         series_[ref_slot(s.ref) - 1] = SeriesState{head_index_, now, ref_generation(s.ref), true};
     }
     metrics_.samples_appended.Increment(static_cast<double>(samples.size()));
+    // The periodic fsync is the upkeep timer's (RemoteWriteStage), so a scrape does not wait for
+    // the disk under mu_ whenever its commit comes just before the timer's. A writer fsyncs when
+    // fsync_interval is 0, and as a backstop when the timer is a whole interval late.
     const auto interval = config_.fsync_interval;
-    if (interval.count() == 0 || std::chrono::steady_clock::now() - last_fsync_ >= interval) {
+    if (interval.count() == 0 || std::chrono::steady_clock::now() - last_fsync_ >= 2 * interval) {
         fsync_head_locked();
     }
     enforce_limits_locked();

@@ -513,6 +513,27 @@ TEST_CASE("Reader names that are not plain file names are refused")
     CHECK_THROWS_AS(wal.register_reader(""), std::invalid_argument);
 }
 
+TEST_CASE("A commit leaves the periodic fsync to the upkeep timer unless the timer is an interval late")
+{
+    TempDir dir;
+    prometheus::Registry registry;
+    auto cfg = wal_config(dir);
+    cfg.fsync_interval = std::chrono::milliseconds(1000);
+    Wal wal(cfg, registry);  // no upkeep timer here: only commits may fsync
+    auto app = wal.appender();
+    const auto ref = app->series(metric("up"));
+    const auto fsyncs = [&] { return metric_value(registry, "autoscrape_wal_fsync_duration_seconds"); };
+    const double at_start = fsyncs();
+    std::this_thread::sleep_for(std::chrono::milliseconds(1200));
+    commit_one_by_one(*app, ref, 1);  // past the interval, when the timer would fsync
+    CHECK(fsyncs() == at_start);
+    std::this_thread::sleep_for(std::chrono::milliseconds(1000));
+    commit_one_by_one(*app, ref, 1);  // over two intervals since the last fsync: the backstop
+    CHECK(fsyncs() == at_start + 1);
+    wal.sync();  // the timer's call
+    CHECK(fsyncs() == at_start + 2);
+}
+
 TEST_CASE("fsync_interval 0 fsyncs every commit and the fsync histogram records it")
 {
     TempDir dir;
