@@ -3,6 +3,8 @@
 #include "probes/probe.hpp"
 #include "probes/probe_result.hpp"
 
+#include <utility>
+
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -41,6 +43,11 @@ void ProbeLoop::stop() {
 
 void ProbeLoop::update(ProbeTarget target) {
     asio::post(executor_, [self = shared_from_this(), t = std::move(target)]() mutable {
+        if (t.interval != self->target_.interval || t.hash() != self->target_.hash()) {
+            // Its phase moved: the loop plans anew, cutting short a wait planned for the old one.
+            self->replan_ = true;
+            self->timer_.cancel();
+        }
         std::lock_guard lock(self->mutex_);
         self->target_ = std::move(t);
     });
@@ -65,9 +72,12 @@ asio::awaitable<void> ProbeLoop::run() {
         timer_.expires_at(next);
         co_await timer_.async_wait(asio::as_tuple(asio::use_awaitable));
         if (stopped_) break;
-        co_await probe_once();
-        if (stopped_) break;
-        next = scrape::next_tick(next, target_.interval, std::chrono::steady_clock::now());
+        if (!replan_) {
+            co_await probe_once();
+            if (stopped_) break;
+        }
+        next = std::exchange(replan_, false) ? scrape::rejoin_at(target_.hash(), target_.interval)
+                                             : scrape::next_tick(next, target_.interval, std::chrono::steady_clock::now());
     }
 }
 

@@ -74,6 +74,8 @@ private:
     scrape::ScrapeCache cache_;
     boost::asio::steady_timer timer_;
     bool stopped_ = false;
+    // update() changed the interval or the target's hash, so its phase: the schedule is planned anew.
+    bool replan_ = false;
     ReportHook hook_;
 
     mutable std::mutex mutex_;  // guards target_ and status_ against readers on other threads

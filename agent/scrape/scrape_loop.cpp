@@ -1,5 +1,7 @@
 #include "agent/scrape/scrape_loop.hpp"
 
+#include <utility>
+
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -57,11 +59,16 @@ milliseconds prompt_delay(std::uint64_t hash, milliseconds interval) {
     return milliseconds(static_cast<std::int64_t>(hash % static_cast<std::uint64_t>(window)));
 }
 
-std::chrono::nanoseconds phase_after_prompt(std::uint64_t hash, milliseconds interval,
-                                            std::chrono::system_clock::time_point now) {
+std::chrono::nanoseconds rejoin_phase(std::uint64_t hash, milliseconds interval,
+                                      std::chrono::system_clock::time_point now) {
     auto wait = scrape_offset(hash, interval, now);
     if (wait < interval / 2) wait += interval;
     return wait;
+}
+
+std::chrono::steady_clock::time_point rejoin_at(std::uint64_t hash, milliseconds interval) {
+    const auto now = std::chrono::system_clock::now();
+    return steady_after(now, rejoin_phase(hash, interval, now));
 }
 
 ScrapeLoop::ScrapeLoop(asio::any_io_executor executor, std::unique_ptr<storage::Appender> appender,
@@ -108,27 +115,32 @@ asio::awaitable<void> ScrapeLoop::sleep(milliseconds duration) {
 
 asio::awaitable<void> ScrapeLoop::run(FirstScrape first) {
     const auto self = shared_from_this();  // the loop lives while its schedule runs
-    const auto hash = target_.hash();
     if (first == FirstScrape::Prompt) {
-        co_await sleep(prompt_delay(hash, target_.interval));
+        co_await sleep(prompt_delay(target_.hash(), target_.interval));
         if (stopped_) co_return;
         co_await prompt_scrapes();
         if (stopped_) co_return;
     }
     // Ticks are planned instants, not the moments the timer fired: loops of one phase keep waking
     // together instead of drifting apart by their wake-up latencies.
+    replan_ = false;  // planned for the target as it is now
     const auto now = std::chrono::system_clock::now();
-    auto next = steady_after(now, first == FirstScrape::Prompt ? phase_after_prompt(hash, target_.interval, now)
-                                                               : scrape_offset(hash, target_.interval, now));
+    auto next = first == FirstScrape::Prompt ? rejoin_at(target_.hash(), target_.interval)
+                                             : steady_after(now, scrape_offset(target_.hash(), target_.interval, now));
     for (;;) {
         timer_.expires_at(next);
         co_await timer_.async_wait(asio::as_tuple(asio::use_awaitable));
         if (stopped_) break;
-        co_await scrape_once();
-        if (stopped_) break;
-        next = next_tick(next, target_.interval, std::chrono::steady_clock::now());
+        if (!replan_) {
+            co_await scrape_once();
+            if (stopped_) break;
+        }
+        next = std::exchange(replan_, false) ? rejoin_at(target_.hash(), target_.interval)
+                                             : next_tick(next, target_.interval, std::chrono::steady_clock::now());
     }
 }
+
+
 
 asio::awaitable<void> ScrapeLoop::prompt_scrapes() {
     // A container's start event can come before its server listens. While it refuses the
@@ -243,6 +255,11 @@ void ScrapeLoop::do_update(ScrapeTarget target, LoopOptions options) {
         ++generation_;
     }
     if (target.address != target_.address || target.scheme != target_.scheme) scraper_.close();
+    if (target.interval != target_.interval || target.hash() != target_.hash()) {
+        // Its phase moved: the loop plans anew, cutting short a wait planned for the old one.
+        replan_ = true;
+        timer_.cancel();
+    }
     std::lock_guard lock(mutex_);
     target_ = std::move(target);
     options_ = std::move(options);

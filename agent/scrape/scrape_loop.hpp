@@ -97,10 +97,13 @@ inline constexpr std::chrono::milliseconds kPromptRetry{50};
 
 // The delay of a prompt first scrape: within min(interval, kPromptWindow).
 std::chrono::milliseconds prompt_delay(std::uint64_t hash, std::chrono::milliseconds interval);
-// After a prompt first scrape at `now`: the wait until the target's phase, at least half an
-// interval away, so the first two scrapes are never bunched together.
-std::chrono::nanoseconds phase_after_prompt(std::uint64_t hash, std::chrono::milliseconds interval,
-                                            std::chrono::system_clock::time_point now);
+// After a scrape off the target's phase at `now` (a prompt first scrape, or the last one before
+// its interval or labels changed): the wait until its phase, at least half an interval away, so
+// two scrapes are never bunched together.
+std::chrono::nanoseconds rejoin_phase(std::uint64_t hash, std::chrono::milliseconds interval,
+                                      std::chrono::system_clock::time_point now);
+// rejoin_phase from now, as an instant for a timer.
+std::chrono::steady_clock::time_point rejoin_at(std::uint64_t hash, std::chrono::milliseconds interval);
 
 class ScrapeLoop : public std::enable_shared_from_this<ScrapeLoop> {
 public:
@@ -147,6 +150,8 @@ private:
     std::array<storage::SeriesRef, 5> report_refs_{};
     bool report_refs_valid_ = false;
     bool stopped_ = false;
+    // update() changed the interval or the target's hash, so its phase: the schedule is planned anew.
+    bool replan_ = false;
     std::uint64_t generation_ = 0;  // bumped when the series restart, so an in-flight scrape is discarded
     ReportHook hook_;
 

@@ -172,6 +172,33 @@ TEST_CASE("The first probes of 200 containers spread over the interval") {
     }
 }
 
+TEST_CASE("A probe loop whose interval changes probes on the new interval's phase, not after the old wait") {
+    LoopbackServer server(accept_and_close());
+    auto target = only_target(container_group("c1", "web", "tcp_connect:" + std::to_string(server.port())));
+    target.interval = std::chrono::minutes(10);  // its first probe is minutes away
+    Harness h(target);
+    h.loop->start();
+    h.io.run_for(100ms);
+    REQUIRE(h.rec->samples("probe_success").empty());
+    target.interval = 1s;
+    h.loop->update(target);
+    const auto updated = std::chrono::steady_clock::now();
+    while (h.rec->samples("probe_success").size() < 2 && std::chrono::steady_clock::now() - updated < 5s)
+        h.io.run_one_for(50ms);
+    const auto probed = h.rec->samples("probe_success");
+    REQUIRE(probed.size() >= 2);
+    // Half an interval on at the earliest, then one interval apart, on the 1 s interval's phase.
+    CHECK(probed[1].timestamp_ms - probed[0].timestamp_ms >= 900);
+    CHECK(probed[1].timestamp_ms - probed[0].timestamp_ms <= 1100);
+    for (const auto& p : {probed[0], probed[1]}) {
+        const auto into_interval = p.timestamp_ms % 1'000 - scrape::scrape_phase(target.hash(), 1s).count();
+        CHECK(into_interval >= 0);
+        CHECK(into_interval < scrape::kPhaseStep.count() * 4 / 5);
+    }
+    h.loop->stop();
+    h.io.run_for(200ms);
+}
+
 TEST_CASE("A probe appends blackbox's series with the target's labels") {
     LoopbackServer server(accept_and_close());
     Harness h(only_target(container_group("c1", "web", "tcp_connect:" + std::to_string(server.port()))));

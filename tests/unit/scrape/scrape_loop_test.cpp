@@ -515,6 +515,38 @@ TEST_CASE("Loops of one phase scrape in the same wake-up, at their phase of the 
     io.run_for(200ms);
 }
 
+TEST_CASE("A loop whose interval changes scrapes on the new interval's phase, not after the old wait") {
+    TestServer server;
+    server.set_reply({.body = kBody});
+    auto target = make_target(server.address());
+    target.interval = std::chrono::minutes(10);  // its first scrape is minutes away
+    asio::io_context io;
+    auto rec = std::make_shared<Recorded>();
+    auto loop = std::make_shared<ScrapeLoop>(io.get_executor(), std::make_unique<RecordingAppender>(rec), target,
+                                             LoopOptions{});
+    loop->start();
+    io.run_for(100ms);
+    REQUIRE(rec->samples("up").empty());
+    target.interval = 1s;
+    loop->update(target, LoopOptions{});
+    const auto updated = std::chrono::steady_clock::now();
+    while (rec->samples("up").size() < 2 && std::chrono::steady_clock::now() - updated < 5s) io.run_one_for(50ms);
+    const auto scraped = rec->samples("up");
+    REQUIRE(scraped.size() >= 2);
+    // Half an interval on at the earliest (rejoin_phase), then one interval apart, on the phase
+    // the hash gives a 1 s interval, give or take the timer's latency on a busy machine.
+    CHECK(std::chrono::steady_clock::now() - updated < 4s);
+    CHECK(scraped[1].timestamp_ms - scraped[0].timestamp_ms >= 900);
+    CHECK(scraped[1].timestamp_ms - scraped[0].timestamp_ms <= 1100);
+    for (const auto& s : {scraped[0], scraped[1]}) {
+        const auto into_interval = s.timestamp_ms % 1'000 - scrape_phase(target.hash(), 1s).count();
+        CHECK(into_interval >= 0);
+        CHECK(into_interval < kPhaseStep.count() * 4 / 5);
+    }
+    loop->stop();
+    io.run_for(200ms);
+}
+
 TEST_CASE("The next tick is one interval on, and a loop that fell behind skips the missed ticks in phase") {
     using std::chrono::milliseconds;
     const auto t0 = std::chrono::steady_clock::time_point{} + std::chrono::hours(1);
@@ -532,7 +564,7 @@ TEST_CASE("A prompt first scrape lands within the prompt window, then the loop j
     CHECK(prompt_delay(7, 0ms) == 0ms);
     const auto now = std::chrono::system_clock::time_point(std::chrono::milliseconds(1'700'000'000'123));
     for (const std::uint64_t hash : {0ULL, 1ULL, 4'000ULL, 7'700ULL, 14'999ULL, 123'456'789ULL}) {
-        const auto wait = phase_after_prompt(hash, 15s, now);
+        const auto wait = rejoin_phase(hash, 15s, now);
         CHECK(wait >= 7500ms);
         CHECK(wait <= 22500ms);
         // The next scrape falls on the same point of the interval as scrape_offset() gives.
