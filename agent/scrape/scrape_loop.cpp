@@ -140,8 +140,6 @@ asio::awaitable<void> ScrapeLoop::run(FirstScrape first) {
     }
 }
 
-
-
 asio::awaitable<void> ScrapeLoop::prompt_scrapes() {
     // A container's start event can come before its server listens. While it refuses the
     // connection, try again soon (50, 100, 200 ms ... on), for up to half an interval, rather than
