@@ -43,8 +43,9 @@ QueueManager::QueueManager(config::RemoteWriteConfig config, config::Labels exte
       metrics_(families, config_.name, config_.url),
       start_(wal_.register_reader(config_.name)),
       acks_(start_),
-      ctx_{config_, acks_, metrics_},
-      read_interval_(std::min<std::chrono::milliseconds>(kReadInterval, config_.queue_config.batch_send_deadline))
+      ctx_{config_, acks_, metrics_, wal_.label_pairs()},
+      read_interval_(std::min<std::chrono::milliseconds>(kReadInterval, config_.queue_config.batch_send_deadline)),
+      series_(wal_.label_pairs())
 {
     validate(config_);
 }
@@ -171,10 +172,12 @@ void QueueManager::remember_series(const storage::SeriesEntry& entry)
     }
     encoded_.clear();
     storage::encode_labels(labels, encoded_);
-    // Sent as logged (no external label or relabelling changed it), the series has the bytes of
-    // the WAL's key for it: point at those instead of keeping a second copy.
-    if (const auto key = wal_.series_key(entry.ref); key == encoded_) {
-        series_.refer(entry.ref, key);
+    // Sent as logged (no external label or relabelling changed it), the series has the WAL's key
+    // for it: point at that instead of keeping a key of its own.
+    const auto wal_key = wal_.series_key(entry.ref);
+    key_.clear();
+    if (!wal_key.empty() && wal_.label_pairs().reader().find(encoded_, key_) && key_ == wal_key) {
+        series_.refer(entry.ref, wal_key);
     } else {
         series_.keep(entry.ref, encoded_);
     }

@@ -87,7 +87,8 @@ private:
 
     EncodedSeriesTable series_;  // labels as sent, by ref
     std::vector<storage::SeriesRef> forgotten_;  // acknowledge()'s scratch buffer
-    std::string encoded_;        // remember_series' scratch buffer
+    std::string encoded_;        // remember_series' scratch buffers
+    std::string key_;
     std::vector<std::unique_ptr<Shard>> shards_;
     std::vector<QueuedSample> kept_;
     std::vector<std::vector<QueuedSample>> per_shard_;  // kept_ split by shard, reused

@@ -10,14 +10,13 @@
 namespace autoscrape::remote {
 
 const char EncodedSeriesTable::kDropped = 0;
-const char EncodedSeriesTable::kEmpty = 0;
 
 namespace {
 
-void check_size(storage::SeriesRef ref, std::string_view encoded)
+void check_size(storage::SeriesRef ref, std::string_view key)
 {
-    if (encoded.size() > INT32_MAX) {
-        throw std::length_error("encoded labels of series " + std::to_string(ref) + " exceed 2 GiB");
+    if (key.size() > INT32_MAX) {
+        throw std::length_error("label key of series " + std::to_string(ref) + " exceeds 2 GiB");
     }
 }
 
@@ -27,6 +26,7 @@ EncodedSeriesTable::~EncodedSeriesTable()
 {
     for (const Slot& s : slots_) {
         if (s.owned) {
+            pairs_.release({s.data, s.size});
             delete[] s.data;
         }
     }
@@ -43,7 +43,9 @@ void EncodedSeriesTable::set(storage::SeriesRef ref, const char* data, std::size
         --known_;
     }
     if (s.owned) {
-        delete[] s.data;  // a forgotten generation: the WAL hands its slot on only when none is in flight
+        // A forgotten generation: the WAL hands its slot on only when none is in flight.
+        pairs_.release({s.data, s.size});
+        delete[] s.data;
     }
     s.data = data;
     s.size = static_cast<std::uint32_t>(size);
@@ -53,20 +55,17 @@ void EncodedSeriesTable::set(storage::SeriesRef ref, const char* data, std::size
 
 void EncodedSeriesTable::keep(storage::SeriesRef ref, std::string_view encoded)
 {
-    if (encoded.empty()) {
-        refer(ref, encoded);
-        return;
-    }
-    check_size(ref, encoded);
-    auto copy = std::make_unique_for_overwrite<char[]>(encoded.size());
-    std::memcpy(copy.get(), encoded.data(), encoded.size());
-    set(ref, copy.release(), encoded.size(), true);
+    key_.clear();
+    pairs_.intern(encoded, key_);
+    auto copy = std::make_unique_for_overwrite<char[]>(key_.size());
+    std::memcpy(copy.get(), key_.data(), key_.size());
+    set(ref, copy.release(), key_.size(), true);
 }
 
-void EncodedSeriesTable::refer(storage::SeriesRef ref, std::string_view stable)
+void EncodedSeriesTable::refer(storage::SeriesRef ref, std::string_view stable_key)
 {
-    check_size(ref, stable);
-    set(ref, stable.empty() ? &kEmpty : stable.data(), stable.size(), false);
+    check_size(ref, stable_key);
+    set(ref, stable_key.data(), stable_key.size(), false);
 }
 
 void EncodedSeriesTable::drop(storage::SeriesRef ref) { set(ref, &kDropped, 0, false); }

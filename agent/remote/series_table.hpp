@@ -1,25 +1,27 @@
 // The labels of every series an endpoint sends, by WAL series ref (indexed by its slot, checked
-// against its generation), already encoded as the request
-// body carries them (storage::encode_labels). A series is encoded once, when its series record is
-// read; each of its samples then costs a copy of these bytes. The bytes never move while the
-// series is known (each copy is an allocation of its own, or is the WAL's key of the series), so
-// shards can hold views of them while the WAL reader adds series. A series takes its encoded size
-// plus 16 bytes, 16 bytes alone when it refers to the WAL's key, and only its 16-byte slot once
-// forgotten (see forget()).
+// against its generation), as compact keys of interned label pairs (storage::LabelPairs): a shard
+// expands a key into the request body. A series is resolved once, when its series record is read.
+// The key bytes never move while the series is known (each is an allocation of its own, or is the
+// WAL's key of the series), so shards can hold views of them while the WAL reader adds series. A
+// series takes its key's size plus 16 bytes, 16 bytes alone when it refers to the WAL's key, and
+// only its 16-byte slot once forgotten (see forget()).
 #pragma once
 
 #include <cstdint>
 #include <optional>
+#include <string>
 #include <string_view>
 #include <vector>
 
+#include "agent/storage/label_pairs.hpp"
 #include "agent/storage/series.hpp"
 
 namespace autoscrape::remote {
 
 class EncodedSeriesTable {
 public:
-    EncodedSeriesTable() = default;
+    // `pairs` interns the labels of kept series and must outlive the table.
+    explicit EncodedSeriesTable(storage::LabelPairs& pairs) : pairs_(pairs) {}
     ~EncodedSeriesTable();
     EncodedSeriesTable(const EncodedSeriesTable&) = delete;
     EncodedSeriesTable& operator=(const EncodedSeriesTable&) = delete;
@@ -33,8 +35,8 @@ public:
                slots_[slot].generation == storage::ref_generation(ref);
     }
 
-    // The encoded labels of a kept series; nullopt when the ref is unknown or was dropped. Inline:
-    // the WAL reader asks once per sample.
+    // The compact key of a kept series' labels; nullopt when the ref is unknown or was dropped.
+    // Inline: the WAL reader asks once per sample.
     std::optional<std::string_view> find(storage::SeriesRef ref) const
     {
         if (!known(ref)) {
@@ -47,12 +49,12 @@ public:
         return std::string_view(s.data, s.size);
     }
 
-    // Keeps a copy of `encoded`.
+    // Keeps the labels encoded (storage::encode_labels) as `encoded`, interning them.
     void keep(storage::SeriesRef ref, std::string_view encoded);
 
-    // Keeps the view itself: for bytes that stay at a fixed address while the series may be read
-    // (the WAL's key of the series, see Wal::series_key), so they need not be stored twice.
-    void refer(storage::SeriesRef ref, std::string_view stable);
+    // Keeps the view of a compact key itself: for a key that stays at a fixed address, its pairs
+    // interned, while the series may be read (the WAL's key of the series, see Wal::series_key).
+    void refer(storage::SeriesRef ref, std::string_view stable_key);
 
     // write_relabel_configs dropped the series: its samples are not sent.
     void drop(storage::SeriesRef ref);
@@ -68,14 +70,15 @@ private:
     struct Slot {
         const char* data = nullptr;  // nullptr: unknown; &kDropped: dropped
         std::uint32_t size : 31 = 0;
-        std::uint32_t owned : 1 = 0;  // a copy made by keep()
+        std::uint32_t owned : 1 = 0;  // a key made by keep()
         std::uint32_t generation = 0;
     };
     static const char kDropped;
-    static const char kEmpty;  // where a kept series without labels points
 
     void set(storage::SeriesRef ref, const char* data, std::size_t size, bool owned);
 
+    storage::LabelPairs& pairs_;
+    std::string key_;  // keep()'s key being built
     std::vector<Slot> slots_;  // by slot (slots are dense small integers)
     std::size_t known_ = 0;
 };

@@ -183,8 +183,9 @@ void Shard::encode_batch()
     // Prometheus, a series may appear in several TimeSeries of one request; only consecutive
     // samples of one series share one, which spares sorting the batch.
     encoder_.clear();
+    const auto pairs = ctx_.pairs.reader();
     for (std::size_t i = 0; i < batch_.size();) {
-        // Label bytes lie wherever their series was first read, rarely in cache: fetch a few
+        // Label keys lie wherever their series was first read, rarely in cache: fetch a few
         // series ahead while this one is copied.
         if (i + kPrefetchAhead < batch_.size()) {
             const auto ahead = batch_[i + kPrefetchAhead].labels;
@@ -197,7 +198,7 @@ void Shard::encode_batch()
         for (; j < batch_.size() && batch_[j].ref == batch_[i].ref; ++j) {
             points_.push_back({batch_[j].timestamp_ms, batch_[j].value});
         }
-        encoder_.add_series(batch_[i].labels, points_);
+        encoder_.add_series(pairs, batch_[i].labels, points_);
         i = j;
     }
 }

@@ -22,13 +22,14 @@
 #include "agent/remote/retry_policy.hpp"
 #include "agent/remote/write_client.hpp"
 #include "agent/remote/write_request.hpp"
+#include "agent/storage/label_pairs.hpp"
 #include "agent/storage/series.hpp"
 #include "config/config.hpp"
 
 namespace autoscrape::remote {
 
 struct QueuedSample {
-    std::string_view labels;  // encoded (storage::encode_labels), owned by the queue manager's series table
+    std::string_view labels;  // a compact key (storage::LabelPairs), held by the queue manager's series table
     storage::SeriesRef ref = 0;
     std::int64_t timestamp_ms = 0;
     double value = 0;
@@ -44,6 +45,7 @@ struct ShardContext {
     const config::RemoteWriteConfig& config;
     AckTracker& acks;
     QueueMetrics& metrics;
+    const storage::LabelPairs& pairs;  // of the samples' label keys
     std::atomic<bool> stopping{false};
     // steady_clock nanoseconds after which a stopping shard gives up on what it still holds.
     std::atomic<std::int64_t> give_up_at{std::numeric_limits<std::int64_t>::max()};

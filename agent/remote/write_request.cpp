@@ -63,16 +63,35 @@ void WriteRequestEncoder::add_series(std::string_view encoded_labels, std::span<
     if (samples.empty()) {
         return;
     }
+    char* p = start_series(encoded_labels.size(), samples);
+    std::memcpy(p, encoded_labels.data(), encoded_labels.size());
+    put_samples(p + encoded_labels.size(), samples);
+}
+
+void WriteRequestEncoder::add_series(const storage::LabelPairs::Reader& pairs, std::string_view key,
+                                     std::span<const Point> samples)
+{
+    if (samples.empty()) {
+        return;
+    }
+    char* p = start_series(storage::LabelPairs::Reader::expanded_size(key), samples);
+    put_samples(pairs.expand_to(key, p), samples);
+}
+
+char* WriteRequestEncoder::start_series(std::size_t labels_size, std::span<const Point> samples)
+{
     // Sizes first, so every length prefix is known before its message is written.
-    std::size_t body = encoded_labels.size();
+    std::size_t body = labels_size;
     for (const auto& p : samples) {
         body += field_size(sample_size(p));
     }
     char* p = extend(field_size(body));
     *p++ = kTimeseriesKey;
-    p = put_varint(p, body);
-    std::memcpy(p, encoded_labels.data(), encoded_labels.size());
-    p += encoded_labels.size();
+    return put_varint(p, body);
+}
+
+void WriteRequestEncoder::put_samples(char* p, std::span<const Point> samples)
+{
     for (const auto& s : samples) {
         *p++ = kSamplesKey;
         p = put_varint(p, sample_size(s));

@@ -7,7 +7,8 @@
 // Hand-written so a batch is encoded straight into one reused buffer: no message objects, and no
 // allocation once the buffers have grown to the batch size. A series' labels are the same bytes in
 // every request, so callers that send a series often encode them once (storage::encode_labels)
-// and pass the bytes: a sample then costs a copy of them, not a sort and an encoding.
+// and pass the bytes, or intern them (storage::LabelPairs) and pass the key: a sample then costs a
+// copy of them, not a sort and an encoding.
 #pragma once
 
 #include <cstdint>
@@ -18,6 +19,7 @@
 #include <utility>
 #include <vector>
 
+#include "agent/storage/label_pairs.hpp"
 #include "agent/storage/series.hpp"
 
 namespace autoscrape::remote {
@@ -39,6 +41,9 @@ public:
     // The same with labels already encoded by storage::encode_labels.
     void add_series(std::string_view encoded_labels, std::span<const Point> samples);
 
+    // The same with labels as a compact key of interned pairs (storage::LabelPairs).
+    void add_series(const storage::LabelPairs::Reader& pairs, std::string_view key, std::span<const Point> samples);
+
     std::size_t series_count() const { return series_; }
 
     // The serialized WriteRequest so far.
@@ -50,6 +55,10 @@ public:
 private:
     // Room for `n` more bytes at the end; returns where they go. Grows without zero-filling.
     char* extend(std::size_t n);
+    // Writes a TimeSeries' key and length; returns where its `labels_size` bytes of labels go.
+    char* start_series(std::size_t labels_size, std::span<const Point> samples);
+    // Writes the samples after the labels, which end at `p`.
+    void put_samples(char* p, std::span<const Point> samples);
 
     std::string labels_;  // add_series(Labels)'s encoding
     std::unique_ptr<char[]> proto_;

@@ -1,10 +1,9 @@
 // A series' labels as remote write 1.0 carries them: the `repeated Label labels = 1` fields of a
 // TimeSeries (Label{string name = 1; string value = 2}), in canonical order (sort_labels).
 //
-// The WAL keys its series index by these bytes, and remote write copies them into every request
-// that carries the series. So an endpoint that sends a series as the WAL logged it points at the
-// WAL's key instead of keeping an encoding of its own (Wal::series_key): at 100k series that is
-// ~15 MB less, for a key ~3 bytes a label longer than plain length-prefixed strings.
+// The WAL logs series records in these bytes, and remote write copies them into every request that
+// carries the series. In memory both keep them split into interned label pairs (LabelPairs), each
+// pair being one `Label` field of this encoding, so writing a series out is a copy of its pairs.
 #pragma once
 
 #include <string>

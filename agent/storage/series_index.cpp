@@ -1,37 +1,50 @@
 #include "agent/storage/series_index.hpp"
 
 #include "agent/storage/growth.hpp"
+#include "agent/storage/label_encoding.hpp"
 
 #include <cstring>
 #include <limits>
 #include <stdexcept>
 #include <string>
+#include <utility>
 
 namespace autoscrape::storage {
 
-namespace {
-const char kEmptyKey = 0;  // where the slot of a series without labels points
-}  // namespace
+RetiredKey::RetiredKey(RetiredKey&& other) noexcept
+    : pairs_(std::exchange(other.pairs_, nullptr)), data_(std::exchange(other.data_, nullptr)),
+      size_(std::exchange(other.size_, 0))
+{
+}
+
+RetiredKey& RetiredKey::operator=(RetiredKey&& other) noexcept
+{
+    if (this != &other) {
+        reset();
+        pairs_ = std::exchange(other.pairs_, nullptr);
+        data_ = std::exchange(other.data_, nullptr);
+        size_ = std::exchange(other.size_, 0);
+    }
+    return *this;
+}
+
+void RetiredKey::reset()
+{
+    if (data_ != nullptr) {
+        pairs_->release(view());
+        delete[] data_;
+        data_ = nullptr;
+    }
+}
 
 SeriesIndex::~SeriesIndex()
 {
     for (const Slot& s : slots_) {
-        if (owns(s)) {
+        if (s.data != nullptr) {
+            pairs_.release({s.data, s.size});
             delete[] s.data;
         }
     }
-}
-
-bool SeriesIndex::owns(const Slot& slot) { return slot.data != nullptr && slot.data != &kEmptyKey; }
-
-const char* SeriesIndex::copy_of(std::string_view key)
-{
-    if (key.empty()) {
-        return &kEmptyKey;
-    }
-    auto bytes = std::make_unique_for_overwrite<char[]>(key.size());
-    std::memcpy(bytes.get(), key.data(), key.size());
-    return bytes.release();
 }
 
 std::string_view SeriesIndex::key(std::uint32_t slot) const
@@ -43,47 +56,62 @@ std::string_view SeriesIndex::key(std::uint32_t slot) const
     return {s.data, s.size};
 }
 
-std::uint32_t SeriesIndex::find(std::string_view key) const
+Labels SeriesIndex::labels(std::uint32_t slot) const
 {
-    return table_.find(key, KeyTable::hash_of(key), [this](std::uint32_t id) { return entry(id); });
+    const auto compact = key(slot);
+    if (compact.empty()) {
+        return {};
+    }
+    scratch_.clear();
+    pairs_.reader().expand(compact, scratch_);
+    return decode_labels(scratch_);
 }
 
-void SeriesIndex::assign(std::uint32_t slot, std::string_view key)
+std::uint32_t SeriesIndex::find(std::string_view encoded) const
+{
+    scratch_.clear();
+    if (!pairs_.reader().find(encoded, scratch_)) {
+        return 0;
+    }
+    return table_.find(scratch_, KeyTable::hash_of(scratch_), [this](std::uint32_t id) { return entry(id); });
+}
+
+void SeriesIndex::assign(std::uint32_t slot, std::string_view encoded)
 {
     if (slot == 0) {
         throw std::out_of_range("series index: slot 0 is not a slot");
     }
-    if (key.size() > std::numeric_limits<std::uint32_t>::max()) {
-        throw std::length_error("series index: key of slot " + std::to_string(slot) + " exceeds 4 GiB");
-    }
+    scratch_.clear();
+    pairs_.intern(encoded, scratch_);
     grow_to(slots_, slot);
     const auto entry_of = [this](std::uint32_t i) { return entry(i); };
     Slot& s = slots_[slot - 1];
-    const std::uint32_t hash = KeyTable::hash_of(key);
+    const std::uint32_t hash = KeyTable::hash_of(scratch_);
     if (s.data != nullptr) {
-        if (s.hash == hash && std::string_view(s.data, s.size) == key) {
+        if (s.hash == hash && std::string_view(s.data, s.size) == scratch_) {
+            pairs_.release(scratch_);  // the slot holds its references already
             return;
         }
         // A slot logged again with other labels (replay of damaged data): its old key goes.
         table_.erase(slot, {s.data, s.size}, s.hash, entry_of);
-        if (owns(s)) {
-            replaced_.emplace_back(const_cast<char*>(s.data));
-        }
+        replaced_.emplace_back(pairs_, s.data, s.size);
     }
-    s = Slot{copy_of(key), static_cast<std::uint32_t>(key.size()), hash};
-    table_.insert(slot, key, hash, entry_of);
+    auto bytes = std::make_unique_for_overwrite<char[]>(scratch_.size());
+    std::memcpy(bytes.get(), scratch_.data(), scratch_.size());
+    s = Slot{bytes.release(), static_cast<std::uint32_t>(scratch_.size()), hash};
+    table_.insert(slot, {s.data, s.size}, hash, entry_of);
 }
 
-std::unique_ptr<char[]> SeriesIndex::forget(std::uint32_t slot)
+RetiredKey SeriesIndex::forget(std::uint32_t slot)
 {
     if (slot == 0 || slot > slots_.size() || slots_[slot - 1].data == nullptr) {
-        return nullptr;
+        return {};
     }
     Slot& s = slots_[slot - 1];
     table_.erase(slot, {s.data, s.size}, s.hash, [this](std::uint32_t i) { return entry(i); });
-    std::unique_ptr<char[]> bytes(owns(s) ? const_cast<char*>(s.data) : nullptr);
+    RetiredKey retired(pairs_, s.data, s.size);
     s = Slot{};
-    return bytes;
+    return retired;
 }
 
 }  // namespace autoscrape::storage

@@ -169,7 +169,7 @@ void Wal::log_samples(std::span<const Sample> samples)
         if (!series_[ref_slot(s.ref) - 1].in_wal) {
             // Its series record went with a deleted segment and missed the checkpoint: log it again
             // so every reader can still resolve the ref.
-            encode_series_record(buf_, s.ref, decode_labels(index_.key(ref_slot(s.ref))));
+            encode_series_record(buf_, s.ref, index_.labels(ref_slot(s.ref)));
         }
     }
     std::vector<Sample> known;
@@ -426,7 +426,7 @@ void Wal::write_checkpoint(std::uint32_t index, std::uint32_t first_kept)
             }
             continue;
         }
-        chunk.push_back(SeriesEntry{make_ref(slot, s.generation), decode_labels(index_.key(slot))});
+        chunk.push_back(SeriesEntry{make_ref(slot, s.generation), index_.labels(slot)});
         if (chunk.size() == kSeriesPerRecord) {
             encode_chunk();
         }
@@ -448,7 +448,7 @@ void Wal::forget_series(std::uint32_t slot, std::uint32_t first_kept)
     if (!forgotten_cursors_.empty()) {
         forgotten_.push_back(Forgotten{make_ref(slot, state.generation), first_kept});
     }
-    retired_keys_.push_back(RetiredKey{first_kept, slot, index_.forget(slot)});
+    retired_keys_.push_back(Retired{first_kept, slot, index_.forget(slot)});
     state = SeriesState{0, 0, state.generation, false};
     --live_series_;
 }
@@ -489,7 +489,7 @@ void Wal::free_retired_keys()
     for (const auto& [_, pos] : readers_) {
         acknowledged_by_all = std::min(acknowledged_by_all, pos.segment);
     }
-    const auto still_readable = std::find_if(retired_keys_.begin(), retired_keys_.end(), [&](const RetiredKey& k) {
+    const auto still_readable = std::find_if(retired_keys_.begin(), retired_keys_.end(), [&](const Retired& k) {
         return k.first_kept > acknowledged_by_all;
     });
     for (auto k = retired_keys_.begin(); k != still_readable; ++k) {

@@ -104,11 +104,14 @@ public:
     std::optional<std::uint32_t> next_segment(std::uint32_t index) const;
     // Bytes of segment `index` that hold complete, committed records (0 if it is gone).
     std::uint64_t committed_size(std::uint32_t index) const;
-    // The labels of `ref` as encode_labels() writes them (empty if unknown or forgotten). The bytes
-    // stay at their address, even if replay later gives the ref other labels, until the series is
-    // forgotten and every registered reader has acknowledged a position past its last record. So a
-    // reader may keep the view instead of a copy of its own for as long as it may read the ref.
+    // The labels of `ref` as a compact key of label_pairs() (empty if unknown or forgotten). The
+    // bytes stay at their address, and their pairs interned, even if replay later gives the ref other
+    // labels, until the series is forgotten and every registered reader has acknowledged a position
+    // past its last record. So a reader may keep the view instead of a key of its own for as long as
+    // it may read the ref.
     std::string_view series_key(SeriesRef ref) const;
+    // The label pairs of series_key()'s keys; endpoints intern the labels they send there too.
+    LabelPairs& label_pairs() { return pairs_; }
 
 private:
     friend class WalAppender;
@@ -124,10 +127,10 @@ private:
     // The slot and key bytes of a forgotten series, freed once every reader has acknowledged a
     // position in segment `first_kept` or later: until then a reader may still read (and send)
     // its samples, and a sample of the old ref must not resolve to a new series in the slot.
-    struct RetiredKey {
+    struct Retired {
         std::uint32_t first_kept = 0;
         std::uint32_t slot = 0;
-        std::unique_ptr<char[]> bytes;
+        RetiredKey key;
     };
     struct Forgotten {
         SeriesRef ref = 0;
@@ -180,8 +183,9 @@ private:
     std::vector<SeriesState> series_;  // by slot - 1
     std::vector<std::uint32_t> free_slots_;  // slots to reuse under their next generation
     std::size_t live_series_ = 0;      // of series_, those known now
-    SeriesIndex index_;  // encode_labels() of each series: its ref and, decoded, its labels
-    std::vector<RetiredKey> retired_keys_;  // by first_kept, ascending
+    LabelPairs pairs_;   // of index_'s keys, and of the endpoints' series tables
+    SeriesIndex index_{pairs_};  // each series' labels, and the ref of a label set
+    std::vector<Retired> retired_keys_;  // by first_kept, ascending
     // Forgotten series not yet handed to every reader (take_forgotten), by first_kept, ascending;
     // forgotten_[i] has sequence number forgotten_base_ + i.
     std::deque<Forgotten> forgotten_;

@@ -6,41 +6,80 @@
 #include <vector>
 
 #include "agent/storage/growth.hpp"
+#include "agent/storage/label_encoding.hpp"
 #include "agent/storage/series_index.hpp"
 
 using namespace autoscrape::storage;
 
-TEST_CASE("The series index finds each key's ref and each ref's key")
+namespace {
+
+// encode_labels() bytes of one label, the index's input.
+std::string encoded(const std::string& name, const std::string& value)
 {
-    SeriesIndex index;
-    CHECK(index.find("a") == 0);
-    CHECK(index.key(1).empty());
-    index.assign(1, "a");
-    index.assign(3, "ccc");
-    index.assign(2, "");  // a series without labels is a series too
-    CHECK(index.find("a") == 1);
-    CHECK(index.find("ccc") == 3);
-    CHECK(index.find("") == 2);
-    CHECK(index.find("b") == 0);
-    CHECK(index.key(3) == "ccc");
-    CHECK(index.size() == 3);
-    CHECK_THROWS_AS(index.assign(0, "x"), std::out_of_range);
+    std::string out;
+    encode_labels({{name, value}}, out);
+    return out;
 }
 
-TEST_CASE("The series index keeps a hundred thousand keys, and their views, through growth")
+// The labels of `slot`, encoded again, to compare with what was assigned.
+std::string encoded_at(const SeriesIndex& index, std::uint32_t slot)
 {
-    SeriesIndex index;
+    std::string out;
+    encode_labels(index.labels(slot), out);
+    return out;
+}
+
+}  // namespace
+
+TEST_CASE("The series index finds each label set's slot and each slot's labels")
+{
+    LabelPairs pairs;
+    SeriesIndex index(pairs);
+    CHECK(index.find(encoded("a", "1")) == 0);
+    CHECK(index.key(1).empty());
+    CHECK(index.labels(1).empty());
+    index.assign(1, encoded("a", "1"));
+    Labels two{{"job", "x"}, {"a", "1"}};
+    std::string both;
+    encode_labels(two, both);
+    index.assign(3, both);
+    index.assign(2, "");  // a series without labels is a series too
+    CHECK(index.find(encoded("a", "1")) == 1);
+    CHECK(index.find(both) == 3);
+    CHECK(index.find("") == 2);
+    CHECK(index.find(encoded("a", "2")) == 0);
+    CHECK(index.labels(3) == Labels{{"a", "1"}, {"job", "x"}});
+    CHECK(index.labels(2).empty());
+    CHECK_FALSE(index.key(2).empty());
+    CHECK(index.size() == 3);
+    CHECK(pairs.size() == 2);  // a="1" is stored once for both series
+    CHECK_THROWS_AS(index.assign(0, encoded("x", "1")), std::out_of_range);
+    CHECK_THROWS_AS(index.assign(4, "\x0a\x7f"), std::invalid_argument);
+    CHECK(index.key(4).empty());
+}
+
+TEST_CASE("The series index keeps a hundred thousand label sets, and their keys' views, through growth")
+{
+    LabelPairs pairs;
+    SeriesIndex index(pairs);
     constexpr SeriesRef kSeries = 100'000;
+    const auto labels_of = [](SeriesRef ref) {
+        std::string out;
+        encode_labels({{"__name__", "m"}, {"job", "bench"}, {"series", std::to_string(ref)}}, out);
+        return out;
+    };
     for (SeriesRef ref = 1; ref <= kSeries; ++ref) {
-        index.assign(ref, "series-" + std::to_string(ref));
+        index.assign(ref, labels_of(ref));
     }
     const auto first = index.key(1);
     for (SeriesRef ref = 1; ref <= kSeries; ++ref) {
-        REQUIRE(index.find("series-" + std::to_string(ref)) == ref);
+        REQUIRE(index.find(labels_of(ref)) == ref);
     }
     CHECK(index.key(1).data() == first.data());
-    CHECK(index.key(kSeries) == "series-100000");
-    CHECK(index.find("series-0") == 0);
+    CHECK(encoded_at(index, kSeries) == labels_of(kSeries));
+    CHECK(index.find(labels_of(0)) == 0);
+    CHECK(pairs.size() == kSeries + 2);
+    CHECK(index.key(kSeries).size() < 10);  // three varint ids and the size, not 40 bytes of labels
 }
 
 TEST_CASE("Reassigned refs and keys behave like a map where the newest ref of a key wins")
@@ -50,12 +89,13 @@ TEST_CASE("Reassigned refs and keys behave like a map where the newest ref of a 
     std::mt19937 rng(42);
     std::uniform_int_distribution<SeriesRef> pick_ref(1, 4000);
     std::uniform_int_distribution<int> pick_key(0, 5000);
-    SeriesIndex index;
+    LabelPairs pairs;
+    SeriesIndex index(pairs);
     std::unordered_map<std::string, SeriesRef> ref_of;
     std::unordered_map<SeriesRef, std::string> key_of;
     for (int op = 0; op < 40'000; ++op) {
         const SeriesRef ref = pick_ref(rng);
-        const std::string key = "k" + std::to_string(pick_key(rng));
+        const std::string key = encoded("k", std::to_string(pick_key(rng)));
         index.assign(ref, key);
         if (const auto old = key_of.find(ref); old != key_of.end() && old->second != key) {
             if (ref_of[old->second] == ref) {
@@ -66,13 +106,39 @@ TEST_CASE("Reassigned refs and keys behave like a map where the newest ref of a 
         ref_of[key] = ref;
     }
     for (int k = 0; k <= 5000; ++k) {
-        const std::string key = "k" + std::to_string(k);
+        const std::string key = encoded("k", std::to_string(k));
         const auto it = ref_of.find(key);
         REQUIRE(index.find(key) == (it == ref_of.end() ? 0 : it->second));
     }
     for (const auto& [ref, key] : key_of) {
-        REQUIRE(index.key(ref) == key);
+        REQUIRE(encoded_at(index, static_cast<std::uint32_t>(ref)) == key);
     }
+}
+
+TEST_CASE("A forgotten series gives its label pairs back when its retired key goes")
+{
+    LabelPairs pairs;
+    SeriesIndex index(pairs);
+    std::string shared_and_own;
+    encode_labels({{"job", "x"}, {"series", "1"}}, shared_and_own);
+    std::string shared_and_other;
+    encode_labels({{"job", "x"}, {"series", "2"}}, shared_and_other);
+    index.assign(1, shared_and_own);
+    index.assign(2, shared_and_other);
+    REQUIRE(pairs.size() == 3);
+    {
+        RetiredKey retired = index.forget(1);
+        CHECK(index.find(shared_and_own) == 0);
+        CHECK(index.key(1).empty());
+        // Until the key goes, a reader holding it can still write the labels out.
+        std::string out;
+        pairs.reader().expand(retired.view(), out);
+        CHECK(out == shared_and_own);
+        CHECK(pairs.size() == 3);
+    }
+    CHECK(pairs.size() == 2);  // series="1" went; job="x" is still used by slot 2
+    CHECK(index.find(shared_and_other) == 2);
+    CHECK(index.forget(1).view().empty());
 }
 
 TEST_CASE("Per-series vectors grow by an eighth, leaving at most an eighth of their memory unused")
