@@ -39,6 +39,7 @@ Shard::Shard(ShardContext& context)
       client_(context.config),
       policy_(context.config.queue_config.min_backoff, context.config.queue_config.max_backoff,
               context.config.queue_config.retry_on_http_429),
+      queue_(context.config.queue_config.capacity),
       thread_([this] { run(); })
 {
 }
@@ -51,7 +52,7 @@ Shard::~Shard()
 
 std::size_t Shard::push(std::span<const QueuedSample> samples)
 {
-    const std::size_t capacity = std::max<std::uint64_t>(ctx_.config.queue_config.capacity, 1);
+    const std::size_t capacity = queue_.limit();
     std::unique_lock lock(mu_);
     const bool was_empty = queued() == 0;
     std::size_t accepted = 0;
@@ -65,8 +66,7 @@ std::size_t Shard::push(std::span<const QueuedSample> samples)
         }
         // As many as there is room for, in one copy.
         const std::size_t n = std::min(samples.size() - accepted, capacity - queued());
-        const auto from = samples.begin() + static_cast<std::ptrdiff_t>(accepted);
-        queue_.insert(queue_.end(), from, from + static_cast<std::ptrdiff_t>(n));
+        queue_.push(samples.subspan(accepted, n));
         accepted += n;
     }
     // The sender sleeps on an empty queue, and while a batch fills up: wake it for its first
@@ -150,7 +150,6 @@ void Shard::run()
             std::lock_guard lock(mu_);
             ctx_.metrics.samples_pending.Decrement(static_cast<double>(queued()));
             queue_.clear();  // unacknowledged: read again after the restart
-            queue_head_ = 0;
             return;
         }
     }
@@ -158,23 +157,8 @@ void Shard::run()
 
 void Shard::take_batch(std::size_t n)
 {
-    if (queue_head_ == 0 && n == queue_.size()) {
-        // The usual case: the batch is the whole queue. Trade buffers instead of copying.
-        batch_.clear();
-        batch_.swap(queue_);
-        return;
-    }
-    const auto first = queue_.begin() + static_cast<std::ptrdiff_t>(queue_head_);
-    batch_.assign(first, first + static_cast<std::ptrdiff_t>(n));
-    queue_head_ += n;
-    if (queue_head_ == queue_.size()) {
-        queue_.clear();
-        queue_head_ = 0;
-    } else if (queue_head_ >= queue_.size() / 2) {
-        // Erase when the rest is at most as long as what is erased: amortized O(1) per sample.
-        queue_.erase(queue_.begin(), queue_.begin() + static_cast<std::ptrdiff_t>(queue_head_));
-        queue_head_ = 0;
-    }
+    batch_.clear();
+    queue_.pop_into(n, batch_);
 }
 
 void Shard::encode_batch()

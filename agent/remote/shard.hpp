@@ -20,6 +20,7 @@
 #include "agent/remote/ack_tracker.hpp"
 #include "agent/remote/queue_metrics.hpp"
 #include "agent/remote/retry_policy.hpp"
+#include "agent/remote/sample_ring.hpp"
 #include "agent/remote/write_client.hpp"
 #include "agent/remote/write_request.hpp"
 #include "agent/storage/label_pairs.hpp"
@@ -84,7 +85,7 @@ private:
     void send_batch();
     void encode_batch();
     void finish_batch(bool acknowledge);
-    std::size_t queued() const { return queue_.size() - queue_head_; }
+    std::size_t queued() const { return queue_.size(); }
     void take_batch(std::size_t n);
 
     ShardContext& ctx_;
@@ -97,10 +98,9 @@ private:
     std::mutex mu_;
     std::condition_variable not_empty_;
     std::condition_variable not_full_;
-    // Queued samples are queue_[queue_head_..]; taken ones are erased in bulk, so a steady flow
-    // reuses one allocation (a deque allocated a node per dozen samples, freed by the other thread).
-    std::vector<QueuedSample> queue_;
-    std::size_t queue_head_ = 0;
+    // One allocation of at most queue_config.capacity samples, reused by a steady flow (a deque
+    // allocated a node per dozen samples, freed by the other thread).
+    SampleRing<QueuedSample> queue_;
     bool closed_ = false;
     bool caught_up_ = false;
     // The sender waits for a batch to fill where caught_up_ ends the wait; only then is
