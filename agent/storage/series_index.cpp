@@ -1,6 +1,5 @@
 #include "agent/storage/series_index.hpp"
 
-#include "agent/storage/growth.hpp"
 #include "agent/storage/label_encoding.hpp"
 
 #include <cstring>
@@ -13,7 +12,7 @@ namespace autoscrape::storage {
 
 RetiredKey::RetiredKey(RetiredKey&& other) noexcept
     : pairs_(std::exchange(other.pairs_, nullptr)), data_(std::exchange(other.data_, nullptr)),
-      size_(std::exchange(other.size_, 0))
+      size_(std::exchange(other.size_, 0)), owned_(std::exchange(other.owned_, false))
 {
 }
 
@@ -24,6 +23,7 @@ RetiredKey& RetiredKey::operator=(RetiredKey&& other) noexcept
         pairs_ = std::exchange(other.pairs_, nullptr);
         data_ = std::exchange(other.data_, nullptr);
         size_ = std::exchange(other.size_, 0);
+        owned_ = std::exchange(other.owned_, false);
     }
     return *this;
 }
@@ -32,28 +32,61 @@ void RetiredKey::reset()
 {
     if (data_ != nullptr) {
         pairs_->release(view());
-        delete[] data_;
+        if (owned_) {
+            delete[] data_;
+        }
         data_ = nullptr;
     }
 }
 
 SeriesIndex::~SeriesIndex()
 {
-    for (const Slot& s : slots_) {
-        if (s.data != nullptr) {
-            pairs_.release({s.data, s.size});
-            delete[] s.data;
+    for (std::uint32_t slot = 1; slot <= size_; ++slot) {
+        const Slot& s = at(slot);
+        if (s.size > 0) {
+            RetiredKey key(pairs_, view(s).data(), s.size, s.size > kInline);
         }
     }
 }
 
+std::string_view SeriesIndex::view(const Slot& s)
+{
+    if (s.size <= kInline) {
+        return {s.bytes, s.size};
+    }
+    const char* heap = nullptr;
+    std::memcpy(&heap, s.bytes, sizeof heap);
+    return {heap, s.size};
+}
+
+void SeriesIndex::store(Slot& s, std::string_view key, std::uint32_t hash)
+{
+    if (key.size() <= kInline) {
+        std::memcpy(s.bytes, key.data(), key.size());
+    } else {
+        auto heap = std::make_unique_for_overwrite<char[]>(key.size());
+        std::memcpy(heap.get(), key.data(), key.size());
+        const char* p = heap.release();
+        std::memcpy(s.bytes, &p, sizeof p);
+    }
+    s.size = static_cast<std::uint32_t>(key.size());
+    s.hash = hash;
+}
+
+void SeriesIndex::grow_to(std::uint32_t slot)
+{
+    while (chunks_.size() * kChunkSlots < slot) {
+        chunks_.push_back(std::make_unique<Slot[]>(kChunkSlots));
+    }
+    size_ = std::max<std::size_t>(size_, slot);
+}
+
 std::string_view SeriesIndex::key(std::uint32_t slot) const
 {
-    if (slot == 0 || slot > slots_.size()) {
+    if (slot == 0 || slot > size_) {
         return {};
     }
-    const Slot& s = slots_[slot - 1];
-    return {s.data, s.size};
+    return view(at(slot));
 }
 
 Labels SeriesIndex::labels(std::uint32_t slot) const
@@ -83,34 +116,42 @@ void SeriesIndex::assign(std::uint32_t slot, std::string_view encoded)
     }
     scratch_.clear();
     pairs_.intern(encoded, scratch_);
-    grow_to(slots_, slot);
+    grow_to(slot);
     const auto entry_of = [this](std::uint32_t i) { return entry(i); };
-    Slot& s = slots_[slot - 1];
+    Slot& s = at(slot);
     const std::uint32_t hash = KeyTable::hash_of(scratch_);
-    if (s.data != nullptr) {
-        if (s.hash == hash && std::string_view(s.data, s.size) == scratch_) {
+    if (s.size > 0) {
+        const auto old = view(s);
+        if (s.hash == hash && old == scratch_) {
             pairs_.release(scratch_);  // the slot holds its references already
             return;
         }
-        // A slot logged again with other labels (replay of damaged data): its old key goes.
-        table_.erase(slot, {s.data, s.size}, s.hash, entry_of);
-        replaced_.emplace_back(pairs_, s.data, s.size);
+        // A slot logged again with other labels (replay of damaged data): its old key goes. An
+        // inline one is about to be overwritten, so its references are released from a copy.
+        table_.erase(slot, old, s.hash, entry_of);
+        if (s.size <= kInline) {
+            auto copy = std::make_unique_for_overwrite<char[]>(old.size());
+            std::memcpy(copy.get(), old.data(), old.size());
+            replaced_.emplace_back(pairs_, copy.release(), s.size, true);
+        } else {
+            replaced_.emplace_back(pairs_, old.data(), s.size, true);
+        }
     }
-    auto bytes = std::make_unique_for_overwrite<char[]>(scratch_.size());
-    std::memcpy(bytes.get(), scratch_.data(), scratch_.size());
-    s = Slot{bytes.release(), static_cast<std::uint32_t>(scratch_.size()), hash};
-    table_.insert(slot, {s.data, s.size}, hash, entry_of);
+    store(s, scratch_, hash);
+    table_.insert(slot, view(s), hash, entry_of);
 }
 
 RetiredKey SeriesIndex::forget(std::uint32_t slot)
 {
-    if (slot == 0 || slot > slots_.size() || slots_[slot - 1].data == nullptr) {
+    if (slot == 0 || slot > size_ || at(slot).size == 0) {
         return {};
     }
-    Slot& s = slots_[slot - 1];
-    table_.erase(slot, {s.data, s.size}, s.hash, [this](std::uint32_t i) { return entry(i); });
-    RetiredKey retired(pairs_, s.data, s.size);
-    s = Slot{};
+    Slot& s = at(slot);
+    const auto old = view(s);
+    table_.erase(slot, old, s.hash, [this](std::uint32_t i) { return entry(i); });
+    // An inline key's bytes stay in the slot (size 0 only hides them) until it is assigned again.
+    RetiredKey retired(pairs_, old.data(), s.size, s.size > kInline);
+    s.size = 0;
     return retired;
 }
 

@@ -105,10 +105,9 @@ public:
     // Bytes of segment `index` that hold complete, committed records (0 if it is gone).
     std::uint64_t committed_size(std::uint32_t index) const;
     // The labels of `ref` as a compact key of label_pairs() (empty if unknown or forgotten). The
-    // bytes stay at their address, and their pairs interned, even if replay later gives the ref other
-    // labels, until the series is forgotten and every registered reader has acknowledged a position
-    // past its last record. So a reader may keep the view instead of a key of its own for as long as
-    // it may read the ref.
+    // bytes stay at their address, and their pairs interned, until the series is forgotten and every
+    // registered reader has acknowledged a position past its last record. So a reader may keep the
+    // view instead of a key of its own for as long as it may read the ref.
     std::string_view series_key(SeriesRef ref) const;
     // The label pairs of series_key()'s keys; endpoints intern the labels they send there too.
     LabelPairs& label_pairs() { return pairs_; }

@@ -53,6 +53,21 @@ TEST_CASE("The series index finds each label set's slot and each slot's labels")
     CHECK_FALSE(index.key(2).empty());
     CHECK(index.size() == 3);
     CHECK(pairs.size() == 2);  // a="1" is stored once for both series
+    Labels many;  // a key too long to live in its slot
+    for (int i = 0; i < 30; ++i) {
+        many.emplace_back("l" + std::to_string(i), "v");
+    }
+    std::string long_one;
+    encode_labels(many, long_one);
+    index.assign(5, long_one);
+    CHECK(index.key(5).size() > 20);
+    CHECK(index.find(long_one) == 5);
+    CHECK(encoded_at(index, 5) == long_one);
+    index.assign(5, long_one);  // the same labels again change nothing
+    CHECK(encoded_at(index, 5) == long_one);
+    index.assign(5, encoded("a", "1"));  // replay giving a slot other labels: the newest slot wins
+    CHECK(index.find(encoded("a", "1")) == 5);
+    CHECK(index.find(long_one) == 0);
     CHECK_THROWS_AS(index.assign(0, encoded("x", "1")), std::out_of_range);
     CHECK_THROWS_AS(index.assign(4, "\x0a\x7f"), std::invalid_argument);
     CHECK(index.key(4).empty());
