@@ -49,28 +49,8 @@ void for_each_id(std::string_view key, const Each& each)
 LabelPairs::~LabelPairs()
 {
     for (Entry& e : entries_) {
-        free_bytes(e);
+        e.pair.release(e.size);
     }
-}
-
-void LabelPairs::free_bytes(Entry& e)
-{
-    if (e.size > kInline) {
-        const char* heap = nullptr;
-        std::memcpy(&heap, e.bytes, sizeof heap);
-        delete[] heap;
-    }
-    e.size = 0;
-}
-
-std::string_view LabelPairs::view(const Entry& e) const
-{
-    if (e.size <= kInline) {
-        return {e.bytes, e.size};
-    }
-    const char* heap = nullptr;
-    std::memcpy(&heap, e.bytes, sizeof heap);
-    return {heap, e.size};
 }
 
 std::uint32_t LabelPairs::find_pair(std::string_view pair, std::uint32_t hash) const
@@ -92,14 +72,7 @@ std::uint32_t LabelPairs::add_pair(std::string_view pair, std::uint32_t hash)
         id = static_cast<std::uint32_t>(entries_.size());
     }
     Entry& e = entries_[id - 1];
-    if (pair.size() <= kInline) {
-        std::memcpy(e.bytes, pair.data(), pair.size());
-    } else {
-        auto heap = std::make_unique_for_overwrite<char[]>(pair.size());
-        std::memcpy(heap.get(), pair.data(), pair.size());
-        const char* p = heap.release();
-        std::memcpy(e.bytes, &p, sizeof p);
-    }
+    e.pair.store(pair);
     e.size = static_cast<std::uint32_t>(pair.size());
     e.hash = hash;
     e.refs = 0;
@@ -139,7 +112,8 @@ void LabelPairs::unref(std::uint32_t id)
         return;
     }
     table_.erase(id, view(e), e.hash, [this](std::uint32_t i) { return entry(i); });
-    free_bytes(e);
+    e.pair.release(e.size);
+    e.size = 0;
     free_ids_.push_back(id);
     --live_;
 }
@@ -167,7 +141,7 @@ std::size_t LabelPairs::Reader::expanded_size(std::string_view key)
 char* LabelPairs::Reader::expand_to(std::string_view key, char* out) const
 {
     for_each_id(key, [&](std::uint32_t id) {
-        const auto pair = pairs_.view(pairs_.entries_[id - 1]);
+        const auto pair = LabelPairs::view(pairs_.entries_[id - 1]);
         std::memcpy(out, pair.data(), pair.size());
         out += pair.size();
     });

@@ -21,6 +21,7 @@
 #include <string_view>
 #include <vector>
 
+#include "agent/storage/inline_bytes.hpp"
 #include "agent/storage/key_table.hpp"
 
 namespace autoscrape::storage {
@@ -66,21 +67,20 @@ public:
     std::size_t size() const;
 
 private:
-    // Pairs up to kInline bytes (most: `code="200"`, `series="12345"`) live in their entry.
-    static constexpr std::size_t kInline = 20;
     struct Entry {
-        char bytes[kInline];  // the pair, or a pointer to its heap copy
+        // Pairs up to 20 bytes (most: `code="200"`, `series="12345"`) live in their entry.
+        InlineBytes<20> pair;
         std::uint32_t size = 0;
         std::uint32_t hash = 0;
         std::uint32_t refs = 0;  // 0: a free id
     };
+    static_assert(sizeof(Entry) == 32, "an entry per distinct pair: keep it small");
 
-    std::string_view view(const Entry& e) const;
+    static std::string_view view(const Entry& e) { return e.pair.view(e.size); }
     KeyTable::Entry entry(std::uint32_t id) const { return {view(entries_[id - 1]), entries_[id - 1].hash}; }
     std::uint32_t find_pair(std::string_view pair, std::uint32_t hash) const;
     std::uint32_t add_pair(std::string_view pair, std::uint32_t hash);
     void unref(std::uint32_t id);
-    static void free_bytes(Entry& e);
 
     mutable std::shared_mutex mu_;
     std::vector<Entry> entries_;  // by id - 1

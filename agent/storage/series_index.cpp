@@ -44,33 +44,9 @@ SeriesIndex::~SeriesIndex()
     for (std::uint32_t slot = 1; slot <= size_; ++slot) {
         const Slot& s = at(slot);
         if (s.size > 0) {
-            RetiredKey key(pairs_, view(s).data(), s.size, s.size > kInline);
+            RetiredKey key(pairs_, view(s).data(), s.size, !KeyBytes::fits(s.size));
         }
     }
-}
-
-std::string_view SeriesIndex::view(const Slot& s)
-{
-    if (s.size <= kInline) {
-        return {s.bytes, s.size};
-    }
-    const char* heap = nullptr;
-    std::memcpy(&heap, s.bytes, sizeof heap);
-    return {heap, s.size};
-}
-
-void SeriesIndex::store(Slot& s, std::string_view key, std::uint32_t hash)
-{
-    if (key.size() <= kInline) {
-        std::memcpy(s.bytes, key.data(), key.size());
-    } else {
-        auto heap = std::make_unique_for_overwrite<char[]>(key.size());
-        std::memcpy(heap.get(), key.data(), key.size());
-        const char* p = heap.release();
-        std::memcpy(s.bytes, &p, sizeof p);
-    }
-    s.size = static_cast<std::uint32_t>(key.size());
-    s.hash = hash;
 }
 
 void SeriesIndex::grow_to(std::uint32_t slot)
@@ -129,7 +105,7 @@ void SeriesIndex::assign(std::uint32_t slot, std::string_view encoded)
         // A slot logged again with other labels (replay of damaged data): its old key goes. An
         // inline one is about to be overwritten, so its references are released from a copy.
         table_.erase(slot, old, s.hash, entry_of);
-        if (s.size <= kInline) {
+        if (KeyBytes::fits(s.size)) {
             auto copy = std::make_unique_for_overwrite<char[]>(old.size());
             std::memcpy(copy.get(), old.data(), old.size());
             replaced_.emplace_back(pairs_, copy.release(), s.size, true);
@@ -137,7 +113,9 @@ void SeriesIndex::assign(std::uint32_t slot, std::string_view encoded)
             replaced_.emplace_back(pairs_, old.data(), s.size, true);
         }
     }
-    store(s, scratch_, hash);
+    s.key.store(scratch_);
+    s.size = static_cast<std::uint32_t>(scratch_.size());
+    s.hash = hash;
     table_.insert(slot, view(s), hash, entry_of);
 }
 
@@ -150,7 +128,7 @@ RetiredKey SeriesIndex::forget(std::uint32_t slot)
     const auto old = view(s);
     table_.erase(slot, old, s.hash, [this](std::uint32_t i) { return entry(i); });
     // An inline key's bytes stay in the slot (size 0 only hides them) until it is assigned again.
-    RetiredKey retired(pairs_, old.data(), s.size, s.size > kInline);
+    RetiredKey retired(pairs_, old.data(), s.size, !KeyBytes::fits(s.size));
     s.size = 0;
     return retired;
 }

@@ -13,6 +13,7 @@
 #include <string_view>
 #include <vector>
 
+#include "agent/storage/inline_bytes.hpp"
 #include "agent/storage/key_table.hpp"
 #include "agent/storage/label_pairs.hpp"
 #include "agent/storage/series.hpp"
@@ -78,24 +79,23 @@ public:
     LabelPairs& pairs() const { return pairs_; }
 
 private:
-    static constexpr std::size_t kInline = 20;
     static constexpr std::size_t kChunkSlots = 1024;
+    using KeyBytes = InlineBytes<20>;  // a key of up to 20 bytes lives in its slot
     struct Slot {
-        char bytes[kInline];  // the key, or a pointer to its heap copy when longer
+        KeyBytes key;
         std::uint32_t size = 0;  // 0: no key (a compact key has at least its size byte)
         std::uint32_t hash = 0;  // of the key, so growing the table reads no key bytes
     };
+    static_assert(sizeof(Slot) == 28, "a slot per series: keep it small");
 
     Slot& at(std::uint32_t slot) const { return chunks_[(slot - 1) / kChunkSlots][(slot - 1) % kChunkSlots]; }
-    static std::string_view view(const Slot& s);
+    static std::string_view view(const Slot& s) { return s.key.view(s.size); }
     KeyTable::Entry entry(std::uint32_t slot) const
     {
         const Slot& s = at(slot);
         return {view(s), s.hash};
     }
     void grow_to(std::uint32_t slot);
-    // Stores `key` in `s`, inline or in a heap copy.
-    static void store(Slot& s, std::string_view key, std::uint32_t hash);
 
     LabelPairs& pairs_;
     std::vector<std::unique_ptr<Slot[]>> chunks_;
