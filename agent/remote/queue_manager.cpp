@@ -150,7 +150,7 @@ Clock::time_point QueueManager::run_upkeep(Clock::time_point& last_ack, Clock::t
 void QueueManager::remember_series(const storage::SeriesEntry& entry)
 {
     if (series_.known(entry.ref)) {
-        return;  // a ref's labels never change; this is a re-logged or checkpointed copy
+        return;  // a ref's labels never change; this is a checkpointed copy
     }
     scrape::LabelSet set;
     for (const auto& [name, value] : entry.labels) {

@@ -110,7 +110,7 @@ SeriesRef Wal::series_ref(Labels labels)
         } else {
             free_slots_.pop_back();
         }
-        series_[slot - 1] = SeriesState{head_index_, seconds_open(), ref_generation(ref), true};
+        series_[slot - 1] = SeriesState{head_index_, seconds_open(), ref_generation(ref)};
         ++live_series_;
         index_.assign(slot, key);
         enforce_limits_locked();
@@ -166,11 +166,6 @@ void Wal::log_samples(std::span<const Sample> samples)
             stale_of_unknown = true;
             continue;
         }
-        if (!series_[ref_slot(s.ref) - 1].in_wal) {
-            // Its series record went with a deleted segment and missed the checkpoint: log it again
-            // so every reader can still resolve the ref.
-            encode_series_record(buf_, s.ref, index_.labels(ref_slot(s.ref)));
-        }
     }
     std::vector<Sample> known;
     if (stale_of_unknown) {
@@ -185,7 +180,7 @@ void Wal::log_samples(std::span<const Sample> samples)
     write_locked(buf_, samples.size());
     const std::uint32_t now = seconds_open();
     for (const auto& s : samples) {
-        series_[ref_slot(s.ref) - 1] = SeriesState{head_index_, now, ref_generation(s.ref), true};
+        series_[ref_slot(s.ref) - 1] = SeriesState{head_index_, now, ref_generation(s.ref)};
     }
     metrics_.samples_appended.Increment(static_cast<double>(samples.size()));
     // The periodic fsync is the upkeep timer's (RemoteWriteStage), so a scrape does not wait for
@@ -419,11 +414,8 @@ void Wal::write_checkpoint(std::uint32_t index, std::uint32_t first_kept)
             continue;  // never known (a gap in replayed refs) or forgotten
         }
         const auto slot = static_cast<std::uint32_t>(i + 1);
-        if (!s.in_wal || s.last_segment < first_kept) {
-            s.in_wal = false;
-            if (now - s.last_used >= idle_seconds) {
-                forget_series(slot, first_kept);
-            }
+        if (s.last_segment < first_kept && now - s.last_used >= idle_seconds) {
+            forget_series(slot, first_kept);
             continue;
         }
         chunk.push_back(SeriesEntry{make_ref(slot, s.generation), index_.labels(slot)});
@@ -449,7 +441,7 @@ void Wal::forget_series(std::uint32_t slot, std::uint32_t first_kept)
         forgotten_.push_back(Forgotten{make_ref(slot, state.generation), first_kept});
     }
     retired_keys_.push_back(Retired{first_kept, slot, index_.forget(slot)});
-    state = SeriesState{0, 0, state.generation, false};
+    state = SeriesState{0, 0, state.generation};
     --live_series_;
 }
 

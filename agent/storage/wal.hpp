@@ -121,8 +121,8 @@ private:
         std::uint32_t last_segment = 0;  // newest segment with a record of it; 0: unknown or forgotten
         std::uint32_t last_used = 0;     // seconds_open() of its last sample or series() call
         std::uint32_t generation = 0;    // of the series in the slot, or of the last one forgotten
-        bool in_wal = false;             // its series record is in a kept segment or the checkpoint
     };
+    static_assert(sizeof(SeriesState) == 12, "a slot per series: keep it small");
     // The slot and key bytes of a forgotten series, freed once every reader has acknowledged a
     // position in segment `first_kept` or later: until then a reader may still read (and send)
     // its samples, and a sample of the old ref must not resolve to a new series in the slot.
@@ -145,8 +145,7 @@ private:
     bool known_locked(SeriesRef ref) const;
     std::uint32_t seconds_open() const;
     void write_samples(std::span<const Sample> samples);
-    // write_samples without the wake-up: takes mu_ and logs the samples (and any series record
-    // they need again).
+    // write_samples without the wake-up: takes mu_ and logs the samples.
     void log_samples(std::span<const Sample> samples);
 
     void replay();
@@ -160,9 +159,12 @@ private:
     void fsync_head_locked();
     void enforce_limits_locked();
     void delete_segments_before(std::uint32_t new_first);
-    // Writes checkpoint.<index>: the series records of every series with a sample in a segment
-    // from first_kept on; the others are marked as no longer in the WAL, and forgotten when idle
-    // for wal.forget_series_after.
+    // Writes checkpoint.<index>: the series records of every series not forgotten. A series with
+    // no record left from first_kept on is forgotten when idle for wal.forget_series_after; one
+    // that is not stays whole in the checkpoint, as in Prometheus' agent (its series are kept while
+    // they have samples newer than the WAL's low mark), so its next sample needs no series record
+    // again: logging them again made every segment deletion re-log nearly every series (targets
+    // scraped since the rotation were the only ones with a sample in the new head).
     void write_checkpoint(std::uint32_t index, std::uint32_t first_kept);
     void forget_series(std::uint32_t slot, std::uint32_t first_kept);
     // The ref a new series gets: a freed slot under its next generation, else a new slot.

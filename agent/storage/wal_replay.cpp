@@ -80,8 +80,7 @@ void Wal::remember_series(SeriesEntry&& entry, std::uint32_t segment)
     state.last_segment = std::max(state.last_segment, segment);
     state.last_used = seconds_open();
     state.generation = ref_generation(entry.ref);
-    state.in_wal = true;
-    // The same labels again (re-logged, or in the checkpoint and a segment) change nothing; other
+    // The same labels again (in the checkpoint and in a segment) change nothing; other
     // labels under a known ref, or known labels under a new ref, move the index to the newest.
     std::string key;
     encode_labels(entry.labels, key);
