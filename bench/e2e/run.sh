@@ -173,8 +173,8 @@ for agent in "${AGENTS[@]}"; do
   cpu=$(echo "scale=2; ($cpu1 - $cpu0) / $hz" | bc)
   per_m=$( [ "$rows" -gt 0 ] && echo "scale=2; $cpu * 1000000 / $rows" | bc || echo n/a)
   rate=$(echo "scale=0; $rows / $secs" | bc)
-  RESULTS+=("$agent|$rate|$cpu|$per_m|$((hwm / 1024))|$first")
-  log "$agent: $rate samples/s delivered, $cpu CPU-s, $per_m CPU-s per 1M samples, peak RSS $((hwm / 1024)) MiB, first sample after ${first}s"
+  RESULTS+=("$agent|$rate|$cpu|$per_m|$(echo "scale=1; $hwm / 1024" | bc)|$first")
+  log "$agent: $rate samples/s delivered, $cpu CPU-s, $per_m CPU-s per 1M samples, peak RSS $(echo "scale=1; $hwm / 1024" | bc) MiB, first sample after ${first}s"
 done
 
 echo "## $(date -u +%F) $(uname -m), $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo): $N containers × $M series, 1 s interval, ${SECONDS_MEASURED}s measured, target $TARGET, receiver $RECEIVER, load average $(cut -d' ' -f1-3 /proc/loadavg)"
