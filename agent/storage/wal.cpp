@@ -159,13 +159,13 @@ void Wal::log_samples(std::span<const Sample> samples)
     buf_.clear();
     bool stale_of_unknown = false;
     for (const auto& s : samples) {
-        if (!known_locked(s.ref)) {
-            if (!is_stale_nan(s.value)) {
-                throw UnknownSeriesError("wal: sample for unknown series ref " + std::to_string(s.ref));
-            }
-            stale_of_unknown = true;
+        if (known_locked(s.ref)) {
             continue;
         }
+        if (!is_stale_nan(s.value)) {
+            throw UnknownSeriesError("wal: sample for unknown series ref " + std::to_string(s.ref));
+        }
+        stale_of_unknown = true;
     }
     std::vector<Sample> known;
     if (stale_of_unknown) {
