@@ -106,32 +106,55 @@ std::uint32_t ScrapeCache::lookup(storage::Appender& app, const LabelSet& target
 AppendResult ScrapeCache::append(storage::Appender& app, std::string_view body, Format format,
                                  const LabelSet& target, const SeriesOptions& options, const AppendLimits& limits,
                                  std::int64_t timestamp_ms) {
-    AppendResult result;
+    begin(format);
+    feed(app, body, true, target, options, limits, timestamp_ms);
+    return pass_.result;
+}
+
+void ScrapeCache::begin(Format format) {
     ++attempt_;
-    parser_.reset(body, format);
+    parser_.reset({}, format, false);
     // Keys are only comparable within one format (the text format allows blanks OpenMetrics does not).
     if (format != last_format_) last_order_.clear();
     last_format_ = format;
     order_.clear();
+    pass_ = Pass{.open = true};
+}
+
+bool ScrapeCache::feed(storage::Appender& app, std::string_view piece, bool last, const LabelSet& target,
+                       const SeriesOptions& options, const AppendLimits& limits, std::int64_t timestamp_ms) {
+    if (!pass_.open) return false;
+    parser_.continue_with(piece, last);
+    AppendResult& result = pass_.result;
     const unsigned writing = generation_ & 1U;
     const unsigned reading = writing ^ 1U;
-    std::size_t at = 0;  // index in last_order_ of the predicted line
-    std::size_t distinct = 0;  // cache entries this scrape has seen
+    // Locals, not members, in the loop: the compiler keeps them in registers across the appends.
+    std::size_t at = pass_.at;
+    std::size_t distinct = pass_.distinct;
+    const auto fail = [&](std::string error) {
+        if (result.error.empty()) result.error = std::move(error);
+        pass_.open = false;
+        return false;
+    };
     for (;;) {
         prefetch_ahead(at);
         const std::uint32_t predicted = at < last_order_.size() ? last_order_[at] : kNone;
         // The view is used by next() alone: a new entry may move keys_.
         const scrape::Entry kind = parser_.next(predicted != kNone ? key(entries_[predicted]) : "");
-        if (kind == scrape::Entry::Eof) break;
-        if (kind == scrape::Entry::Error) {
-            result.error = parser_.error().to_string();
-            return result;
+        if (kind == scrape::Entry::More || (kind == scrape::Entry::Eof && !last)) break;
+        if (kind == scrape::Entry::Eof) {
+            finish_success(app, timestamp_ms, distinct);
+            last_order_.swap(order_);
+            ++generation_;
+            pass_.open = false;
+            return true;
         }
+        if (kind == scrape::Entry::Error) return fail(parser_.error().to_string());
         if (kind != scrape::Entry::Series) continue;
         ++result.total;
 
         const std::uint32_t index = parser_.known_match() ? predicted : lookup(app, target, options, limits, result);
-        if (index == kNone) return result;
+        if (index == kNone) return fail({});
         CacheEntry& entry = entries_[index];
         // Predict the line that followed this one last time; after a new line, the one that was
         // predicted for it (the new line was inserted).
@@ -143,18 +166,14 @@ AppendResult ScrapeCache::append(storage::Appender& app, std::string_view body, 
         touch(entry);
         ++distinct;
         if (entry.dropped) continue;
-        if (++result.added > limits.sample_limit && limits.sample_limit > 0) {
-            result.error = "sample limit exceeded";
-            return result;
-        }
+        if (++result.added > limits.sample_limit && limits.sample_limit > 0) return fail("sample limit exceeded");
         const auto own = options.honor_timestamps ? parser_.timestamp_ms() : std::nullopt;
         entry.explicit_timestamp = own.has_value();
         app.append(entry.ref, own.value_or(timestamp_ms), parser_.value());
     }
-    finish_success(app, timestamp_ms, distinct);
-    last_order_.swap(order_);
-    ++generation_;
-    return result;
+    pass_.at = at;
+    pass_.distinct = distinct;
+    return true;
 }
 
 void ScrapeCache::prefetch_ahead(std::size_t at) const {
@@ -249,6 +268,7 @@ void ScrapeCache::clear() {
     last_order_.clear();
     order_.clear();
     has_last_ok_ = false;
+    pass_ = {};
 }
 
 }  // namespace autoscrape::scrape

@@ -50,6 +50,14 @@ public:
     AppendResult append(storage::Appender& app, std::string_view body, Format format, const LabelSet& target,
                         const SeriesOptions& options, const AppendLimits& limits, std::int64_t timestamp_ms);
 
+    // The same for a body that arrives in pieces (see TextParser): begin(), then feed() with each
+    // piece, `last` for the final one (which may be empty), then result(). feed() returns false
+    // once the scrape has failed: the pieces after that need not come.
+    void begin(Format format);
+    bool feed(storage::Appender& app, std::string_view piece, bool last, const LabelSet& target,
+              const SeriesOptions& options, const AppendLimits& limits, std::int64_t timestamp_ms);
+    const AppendResult& result() const { return pass_.result; }
+
     // Stale markers for every series of the last successful scrape (after a failed scrape, or when
     // the target goes away); afterwards no series counts as previously seen.
     void stale_all(storage::Appender& app, std::int64_t timestamp_ms);
@@ -99,6 +107,15 @@ private:
     void mark_gone(storage::Appender& app, std::int64_t timestamp_ms);
     void forget_unseen();
     void prefetch_ahead(std::size_t at) const;
+
+    // The scrape being appended, between begin() and its last piece.
+    struct Pass {
+        AppendResult result;
+        std::size_t at = 0;        // index in last_order_ of the predicted line
+        std::size_t distinct = 0;  // cache entries this scrape has seen
+        bool open = false;
+    };
+    Pass pass_;
 
     // Entries by index (their id in table_ is index + 1), their keys back to back in keys_, found
     // by key through table_: 40 bytes an entry, its text, and 8-16 in the table, where an

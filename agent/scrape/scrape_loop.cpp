@@ -164,16 +164,19 @@ asio::awaitable<bool> ScrapeLoop::scrape_once() {
     const auto t0 = std::chrono::steady_clock::now();
     const std::int64_t ts = to_ms(started);
 
-    auto response = co_await scraper_.scrape(request);
+    BodyAppender streamed(*this, ts);
+    const bool stream = cache_refs_live_ || cache_.size() == 0;
+    auto response = co_await scraper_.scrape(request, stream ? &streamed : nullptr);
     if (stopped_ || generation != generation_) co_return false;
 
     AppendResult result;
     bool ok = false;
     double duration = 0;
+    int passes = 0;
     storage::append_and_commit(
         *app_,
         [&] {
-            result = append_response(response, ts);
+            result = append_response(response, ts, passes++ > 0);
             ok = result.error.empty();
             duration = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
             report(ts, ok, duration, result);
@@ -182,6 +185,7 @@ asio::awaitable<bool> ScrapeLoop::scrape_once() {
             cache_.clear();
             report_refs_valid_ = false;
         });
+    cache_refs_live_ = ok;
 
     {
         std::lock_guard lock(mutex_);
@@ -194,13 +198,17 @@ asio::awaitable<bool> ScrapeLoop::scrape_once() {
     co_return response.refused;
 }
 
-AppendResult ScrapeLoop::append_response(const ScrapeResponse& response, std::int64_t ts) {
+AppendResult ScrapeLoop::append_response(const ScrapeResponse& response, std::int64_t ts, bool again) {
     AppendResult result;
-    if (response.ok())
+    if (!response.ok())
+        result.error = response.error;
+    else if (!response.streamed)
         result = cache_.append(*app_, response.body(), response.format, target_.labels, options_.series,
                                options_.limits, ts);
+    else if (again)  // not expected while cache_refs_live_: the body is gone, the next scrape retries
+        result.error = "storage forgot series of this target during the scrape";
     else
-        result.error = response.error;
+        result = cache_.result();
     if (!result.error.empty()) {
         app_->rollback();
         cache_.stale_all(*app_, ts);
@@ -229,11 +237,23 @@ void ScrapeLoop::stale_report(std::int64_t ts) {
     for (const auto ref : report_refs_) app_->append(ref, ts, storage::stale_nan());
 }
 
+void ScrapeLoop::BodyAppender::begin(Format format) {
+    if (!loop_.stopped_ && loop_.generation_ == generation_) loop_.cache_.begin(format);
+}
+
+bool ScrapeLoop::BodyAppender::piece(std::string_view lines, bool last) {
+    // Stopped, or its series restarted, meanwhile: what it appended was rolled back.
+    if (loop_.stopped_ || loop_.generation_ != generation_) return false;
+    return loop_.cache_.feed(*loop_.app_, lines, last, loop_.target_.labels, loop_.options_.series,
+                             loop_.options_.limits, timestamp_ms_);
+}
+
 void ScrapeLoop::do_stop() {
     if (stopped_) return;
     stopped_ = true;
     timer_.cancel();
     scraper_.close();
+    app_->rollback();  // a body streaming in has appended part of its samples
     const auto ts = to_ms(std::chrono::system_clock::now());
     cache_.stale_all(*app_, ts);
     stale_report(ts);
@@ -245,6 +265,7 @@ void ScrapeLoop::do_update(ScrapeTarget target, LoopOptions options) {
     if (target.labels != target_.labels || !(options.series == options_.series)) {
         // Other labels are other series: the old ones end here, as for a target that went away.
         const auto ts = to_ms(std::chrono::system_clock::now());
+        app_->rollback();  // a body streaming in has appended part of its samples
         cache_.stale_all(*app_, ts);
         stale_report(ts);
         app_->commit();

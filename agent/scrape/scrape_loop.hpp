@@ -138,8 +138,23 @@ private:
     void stale_report(std::int64_t timestamp_ms);
     // Appends the response's samples (or, when it failed, stale markers for the last good scrape's
     // series) and returns what the report needs.
-    AppendResult append_response(const ScrapeResponse& response, std::int64_t timestamp_ms);
+    // `again`: storage forgot refs the cache held and the batch is appended anew, under fresh ones.
+    AppendResult append_response(const ScrapeResponse& response, std::int64_t timestamp_ms, bool again);
     void report(std::int64_t timestamp_ms, bool up, double duration, const AppendResult& result);
+
+    // Appends a body's samples while it arrives, as append_response does with a whole one.
+    class BodyAppender final : public BodySink {
+    public:
+        BodyAppender(ScrapeLoop& loop, std::int64_t timestamp_ms)
+            : loop_(loop), generation_(loop.generation_), timestamp_ms_(timestamp_ms) {}
+        void begin(Format format) override;
+        bool piece(std::string_view lines, bool last) override;
+
+    private:
+        ScrapeLoop& loop_;
+        std::uint64_t generation_;
+        std::int64_t timestamp_ms_;
+    };
 
     boost::asio::any_io_executor executor_;
     std::unique_ptr<storage::Appender> app_;
@@ -153,6 +168,10 @@ private:
     // update() changed the interval or the target's hash, so its phase: the schedule is planned anew.
     bool replan_ = false;
     std::uint64_t generation_ = 0;  // bumped when the series restart, so an in-flight scrape is discarded
+    // Every ref the cache holds got a sample in the last commit, so storage cannot have forgotten
+    // it: a streamed body, which cannot be appended again, will not need to be. After a failed
+    // scrape a body is read whole, to be appended again under fresh refs if need be.
+    bool cache_refs_live_ = false;
     ReportHook hook_;
 
     mutable std::mutex mutex_;  // guards target_ and status_ against readers on other threads

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <exception>
 #include <memory>
 #include <optional>
 #include <utility>
@@ -18,6 +19,12 @@
 #include <fmt/format.h>
 
 #include "agent/scrape/gzip.hpp"
+
+// GCC 12 flags Asio's coroutine frame deallocation in Scraper::scrape as mismatched new/delete;
+// the frame is allocated and freed by Asio's own pair (GCC PR 109224, as in probes/meson.build).
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
+#endif
 
 namespace autoscrape::scrape {
 
@@ -59,38 +66,117 @@ std::optional<HostPort> split_address(std::string_view address) {
     return out;
 }
 
-// A Beast Body that reads into the BodyBuffer its message points at.
+// A body on its way in: read whole into `buffer`, or, when `sink` is set and the response is a 200
+// that is not compressed, handed to the sink in pieces that end at line breaks. Then the bytes up
+// to a read's last line break go to the sink straight from the read buffer; only a line cut by the
+// read's end is copied into `buffer`, until the next read completes it.
+struct BodyRoute {
+    explicit BodyRoute(BodyBuffer& whole_or_line) : buffer(&whole_or_line) {}
+
+    BodyBuffer* buffer;
+    BodySink* sink = nullptr;
+    bool streaming = false;
+    bool wanted = false;           // the sink still takes pieces
+    std::exception_ptr failure;    // thrown by the sink, rethrown once the read is over
+
+    // For a new scrape, to `to` (may be null).
+    void reset(BodySink* to) {
+        sink = to;
+        streaming = wanted = false;
+        failure = nullptr;
+    }
+
+    void start(const http::response_header<>& header) {
+        buffer->clear();
+        const auto encoding = header[http::field::content_encoding];
+        streaming = sink != nullptr && header.result() == http::status::ok &&
+                    (encoding.empty() || beast::iequals(encoding, "identity"));
+        wanted = streaming;
+        if (streaming) sink->begin(format_from_content_type(header[http::field::content_type]));
+    }
+
+    void take(std::string_view data) {
+        if (!wanted) return;
+        if (!buffer->view().empty()) {
+            const auto nl = data.find('\n');
+            append(data.substr(0, nl == std::string_view::npos ? data.size() : nl + 1));
+            if (nl == std::string_view::npos) return;
+            data.remove_prefix(nl + 1);
+            if (!send(buffer->view(), false)) return;
+            buffer->clear();
+        }
+        const auto nl = data.rfind('\n');
+        if (nl != std::string_view::npos) {
+            if (!send(data.substr(0, nl + 1), false)) return;
+            data.remove_prefix(nl + 1);
+        }
+        append(data);
+    }
+
+    void finish() {
+        if (wanted) send(buffer->view(), true);
+        buffer->clear();
+    }
+
+    void append(std::string_view data) {
+        if (!data.empty()) std::memcpy(buffer->append(data.size()), data.data(), data.size());
+    }
+
+    bool send(std::string_view piece, bool last) {
+        try {
+            wanted = sink->piece(piece, last) && !last;
+        } catch (...) {
+            failure = std::current_exception();
+            wanted = false;
+        }
+        return wanted;
+    }
+};
+
+// A Beast Body that reads into the BodyRoute its message points at.
 struct BufferBody {
-    using value_type = BodyBuffer*;
+    using value_type = BodyRoute*;
 
     class reader {
     public:
+        // Made with the parser, before the header is read: init() is called once it is.
         template <bool isRequest, class Fields>
-        reader(http::header<isRequest, Fields>&, value_type& body) : body_(body) {}
+        reader(http::header<isRequest, Fields>& header, value_type& route) : header_(header), route_(route) {
+            static_assert(!isRequest, "a scrape reads responses");
+        }
 
         void init(const boost::optional<std::uint64_t>& content_length, error_code& ec) {
-            body_->clear();
+            route_->start(header_);
             // Beast has already refused a Content-Length over body_limit.
-            if (content_length) body_->reserve(static_cast<std::size_t>(*content_length));
+            if (content_length && !route_->streaming) route_->buffer->reserve(static_cast<std::size_t>(*content_length));
             ec = {};
         }
 
         template <typename ConstBufferSequence>
         std::size_t put(const ConstBufferSequence& buffers, error_code& ec) {
             const std::size_t n = asio::buffer_size(buffers);
-            char* out = body_->append(n);
-            for (const auto b : beast::buffers_range_ref(buffers)) {
-                std::memcpy(out, b.data(), b.size());
-                out += b.size();
+            if (route_->streaming) {
+                for (const auto b : beast::buffers_range_ref(buffers))
+                    route_->take({static_cast<const char*>(b.data()), b.size()});
+            } else {
+                char* out = route_->buffer->append(n);
+                for (const auto b : beast::buffers_range_ref(buffers)) {
+                    std::memcpy(out, b.data(), b.size());
+                    out += b.size();
+                }
             }
-            ec = {};
+            ec = route_->failure ? make_error_code(beast::errc::operation_canceled) : error_code{};
             return n;
         }
 
-        void finish(error_code& ec) { ec = {}; }
+        void finish(error_code& ec) {
+            if (route_->streaming) route_->finish();
+            ec = route_->failure ? make_error_code(beast::errc::operation_canceled) : error_code{};
+        }
 
     private:
-        value_type& body_;  // the message's pointer, set after the parser is made
+        const http::response_header<>& header_;
+        value_type& route_;  // the message's pointer, set after the parser is made
     };
 };
 
@@ -146,7 +232,10 @@ struct Scraper::Impl {
     std::optional<beast::ssl_stream<beast::tcp_stream>> tls;
     std::string connected_to;  // scheme://address of the open connection
     beast::flat_buffer buffer;
-    BodyBuffer body;  // the response being read; handed to the ScrapeResponse
+    // The response being read, handed to the ScrapeResponse; or, when it streams, a line the last
+    // read cut short (kept, with its capacity, from scrape to scrape).
+    BodyBuffer body;
+    BodyRoute route{body};
     std::uint64_t opened = 0;
 
     void close() {
@@ -288,7 +377,7 @@ Scraper::~Scraper() { impl_->close(); }
 void Scraper::close() { impl_->cancel(); }
 std::uint64_t Scraper::connections_opened() const { return impl_->opened; }
 
-asio::awaitable<ScrapeResponse> Scraper::scrape(const ScrapeRequest& req) {
+asio::awaitable<ScrapeResponse> Scraper::scrape(const ScrapeRequest& req, BodySink* sink) {
     ScrapeResponse out;
     const auto fail = [&](std::string what) {
         impl_->close();
@@ -303,6 +392,8 @@ asio::awaitable<ScrapeResponse> Scraper::scrape(const ScrapeRequest& req) {
     const std::string& request = impl_->request_for(req);
 
     std::optional<http::response_parser<BufferBody>> parser;
+    BodyRoute& route = impl_->route;
+    route.reset(sink);
     for (int attempt = 0; attempt < 2; ++attempt) {
         // A kept-alive connection the server has closed meanwhile fails at once with nothing read:
         // that, and only that, is worth one retry on a fresh connection.
@@ -317,7 +408,7 @@ asio::awaitable<ScrapeResponse> Scraper::scrape(const ScrapeRequest& req) {
         }
         impl_->arm(deadline);
         parser.emplace();
-        parser->get().body() = &impl_->body;
+        parser->get().body() = &route;
         parser->header_limit(kHeaderLimit);
         // Prometheus fails a body of body_size_limit bytes or more; Beast's limit is inclusive.
         if (req.body_size_limit > 0)
@@ -327,6 +418,10 @@ asio::awaitable<ScrapeResponse> Scraper::scrape(const ScrapeRequest& req) {
         const error_code ec = impl_->tls ? co_await impl_->exchange(*impl_->tls, request, *parser)
                                          : co_await impl_->exchange(*impl_->plain, request, *parser);
         impl_->disarm();
+        if (route.failure) {
+            impl_->close();
+            std::rethrow_exception(route.failure);
+        }
         if (!ec) break;
         if (impl_->timed_out) co_return fail("context deadline exceeded");
         if (reused && attempt == 0 && !parser->got_some() && is_stale_connection_error(ec)) {
@@ -346,6 +441,8 @@ asio::awaitable<ScrapeResponse> Scraper::scrape(const ScrapeRequest& req) {
         co_return out;
     }
     out.format = format_from_content_type(response[http::field::content_type]);
+    out.streamed = route.streaming;
+    if (out.streamed) co_return out;
     out.raw = std::move(impl_->body);
     if (beast::iequals(response[http::field::content_encoding], "gzip")) {
         auto decoded = decompress_gzip(out.raw.view(), req.body_size_limit);

@@ -48,7 +48,21 @@ private:
     std::size_t capacity_ = 0;
 };
 
+// Takes a body while it arrives, in pieces that end at line breaks (but the last), so no body is
+// held whole: at 5,000 series one is ~300 KB, and the targets of a phase answer at once. Only a
+// 200 response without Content-Encoding streams; others are read whole into the ScrapeResponse.
+class BodySink {
+public:
+    virtual ~BodySink() = default;
+    // The body's format (from Content-Type), before its first piece.
+    virtual void begin(Format format) = 0;
+    // Returns false when it wants no more pieces (the scrape failed): the rest is read and dropped.
+    // An exception ends the scrape: Scraper::scrape rethrows it.
+    virtual bool piece(std::string_view lines, bool last) = 0;
+};
+
 struct ScrapeResponse {
+    bool streamed = false; // the body went to the BodySink, piece by piece; raw is empty
     BodyBuffer raw;        // the body as received
     std::string inflated;  // the body inflated, when it came gzipped
     bool gzipped = false;
@@ -69,7 +83,8 @@ public:
     Scraper(const Scraper&) = delete;
     Scraper& operator=(const Scraper&) = delete;
 
-    boost::asio::awaitable<ScrapeResponse> scrape(const ScrapeRequest& request);
+    // With a sink, a 200 response's uncompressed body streams to it (see BodySink).
+    boost::asio::awaitable<ScrapeResponse> scrape(const ScrapeRequest& request, BodySink* sink = nullptr);
 
     // Closes the kept-alive connection (the target went away or moved); a scrape in flight fails.
     void close();

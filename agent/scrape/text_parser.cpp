@@ -62,15 +62,28 @@ std::string ParseError::to_string() const {
     return fmt::format("line {}, column {}: {}", line, column, message);
 }
 
-void TextParser::reset(std::string_view body, Format format) {
+void TextParser::reset(std::string_view body, Format format, bool last) {
     body_ = body;
     format_ = format;
     pos_ = 0;
     line_ = 1;
     line_start_ = 0;
+    last_piece_ = last;
     finished_ = false;
     final_ = Entry::Eof;
     error_ = ParseError{};
+}
+
+void TextParser::continue_with(std::string_view piece, bool last) {
+    if (finished_ && final_ == Entry::Error) return;
+    body_ = piece;
+    pos_ = 0;
+    line_start_ = 0;
+    last_piece_ = last;
+    if (finished_ && !piece.empty()) {
+        ++line_;  // the line after '# EOF'
+        fail(0, "unexpected content after '# EOF'");
+    }
 }
 
 LabelView TextParser::label(std::size_t i) const {
@@ -180,6 +193,10 @@ Entry TextParser::next(std::string_view known) {
         std::size_t pos = pos_;
         if (is_prom()) pos = skip_blanks(pos);
         if (pos >= body_.size()) {
+            if (!last_piece_) {
+                pos_ = pos;
+                return Entry::More;
+            }
             if (!is_prom()) return fail_expected(pos, "'# EOF'");
             finished_ = true;
             return Entry::Eof;

@@ -6,6 +6,10 @@
 // buffers have grown a parser allocates nothing per sample. Every view stays valid until the next
 // call to next() or reset(); views into the body live as long as the body.
 //
+// A body may also come in pieces as it arrives (reset() with the first, continue_with() with the
+// others), each ending at a line break but the last: a line never spans two pieces, and a line
+// break always ends a line in both formats, so a piece parses as it would within the whole body.
+//
 // Input is untrusted: the parser never reads outside the body, and rejects the first malformed
 // line with its 1-based line and column and what it expected there.
 #pragma once
@@ -21,7 +25,8 @@
 
 namespace autoscrape::scrape {
 
-enum class Entry { Series, Type, Help, Unit, Comment, Eof, Error };
+// More: the piece is used up and it was not the last; continue_with() the next one.
+enum class Entry { Series, Type, Help, Unit, Comment, Eof, Error, More };
 
 enum class MetricType { Unknown, Counter, Gauge, Histogram, GaugeHistogram, Summary, Info, StateSet };
 
@@ -47,8 +52,14 @@ public:
     TextParser() = default;
     TextParser(std::string_view body, Format format) { reset(body, format); }
 
-    // Starts over on a new body, keeping the buffers grown so far.
-    void reset(std::string_view body, Format format);
+    // Starts over on a new body, keeping the buffers grown so far; `last` = false when `body` is
+    // only its first piece.
+    void reset(std::string_view body, Format format, bool last = true);
+
+    // The next piece of the body, after next() returned More, or Eof for an OpenMetrics piece that
+    // was not the last: then any further content is an error, as after '# EOF' in one body. Line
+    // numbers in errors count from the start of the body.
+    void continue_with(std::string_view piece, bool last);
 
     // Advances to the next entry. Eof and Error are final: every later call returns them again.
     // Blank lines (text 0.0.4) and exemplars (OpenMetrics) produce no entry.
@@ -119,6 +130,7 @@ private:
     std::size_t pos_ = 0;
     std::size_t line_ = 1;
     std::size_t line_start_ = 0;
+    bool last_piece_ = true;
     bool finished_ = false;
     Entry final_ = Entry::Eof;
 

@@ -1,4 +1,4 @@
-// Test helpers: run a TextParser over a whole body and collect what it returned.
+// Test helpers: run a TextParser over a body, whole or in pieces, and collect what it returned.
 #pragma once
 
 #include <fstream>
@@ -37,11 +37,24 @@ struct Outcome {
     }
 };
 
-inline Outcome parse_all(std::string_view body, Format format) {
+// Parses a body given in pieces (reset() with the first, continue_with() with the others), as a
+// body streaming in arrives; pieces_of() cuts them.
+inline Outcome parse_pieces(const std::vector<std::string_view>& pieces, Format format) {
     Outcome outcome;
-    TextParser parser(body, format);
+    TextParser parser;
+    parser.reset(pieces.front(), format, pieces.size() == 1);
+    std::size_t given = 1;
     for (int guard = 0; guard < 1'000'000; ++guard) {
         const Entry kind = parser.next();
+        if (kind == Entry::More || (kind == Entry::Eof && given < pieces.size())) {
+            if (given == pieces.size()) {
+                outcome.error = "More after the last piece";
+                return outcome;
+            }
+            parser.continue_with(pieces[given], given + 1 == pieces.size());
+            ++given;
+            continue;
+        }
         if (kind == Entry::Eof) return outcome;
         if (kind == Entry::Error) {
             outcome.error = parser.error().to_string();
@@ -62,6 +75,22 @@ inline Outcome parse_all(std::string_view body, Format format) {
     }
     outcome.error = "parser did not finish";
     return outcome;
+}
+
+inline Outcome parse_all(std::string_view body, Format format) { return parse_pieces({body}, format); }
+
+// The body cut after every `lines`-th line break (the last piece holds the rest, maybe nothing).
+inline std::vector<std::string_view> pieces_of(std::string_view body, std::size_t lines) {
+    std::vector<std::string_view> pieces;
+    std::size_t start = 0;
+    std::size_t seen = 0;
+    for (std::size_t i = 0; i < body.size(); ++i) {
+        if (body[i] != '\n' || ++seen % lines != 0) continue;
+        pieces.push_back(body.substr(start, i + 1 - start));
+        start = i + 1;
+    }
+    pieces.push_back(body.substr(start));
+    return pieces;
 }
 
 inline std::string read_data(const std::string& name) {

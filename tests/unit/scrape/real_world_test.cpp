@@ -1,4 +1,7 @@
 // Captured and realistic bodies parse completely, with the sample counts they contain.
+#include <bit>
+#include <utility>
+
 #include <catch2/catch.hpp>
 
 #include "parse_helpers.hpp"
@@ -88,4 +91,66 @@ TEST_CASE("A body cut anywhere either parses or fails with a position inside it"
         CHECK(parser.error().line >= 1);
         CHECK(parser.error().line <= 38);
     }
+}
+
+namespace {
+
+// What a piece-by-piece parse must give: the same entries, the same error at the same line.
+void check_same_in_pieces(std::string_view body, Format format, std::size_t lines_per_piece) {
+    using autoscrape::scrape::testing::parse_pieces;
+    using autoscrape::scrape::testing::pieces_of;
+    const auto whole = parse_all(body, format);
+    const auto pieces = pieces_of(body, lines_per_piece);
+    const auto cut = parse_pieces(pieces, format);
+    INFO("lines per piece " << lines_per_piece << ", pieces " << pieces.size());
+    REQUIRE(cut.error == whole.error);
+    REQUIRE(cut.entries.size() == whole.entries.size());
+    for (std::size_t i = 0; i < whole.entries.size(); ++i) {
+        const auto& a = whole.entries[i];
+        const auto& b = cut.entries[i];
+        INFO("entry " << i << ": " << a.series << a.name);
+        CHECK((a.kind == b.kind && a.name == b.name && a.series == b.series && a.labels == b.labels &&
+               a.timestamp == b.timestamp && a.text == b.text && a.type == b.type));
+        CHECK(std::bit_cast<std::uint64_t>(a.value) == std::bit_cast<std::uint64_t>(b.value));
+    }
+}
+
+}  // namespace
+
+TEST_CASE("A body in pieces cut at line breaks parses as the whole body, in both formats") {
+    const std::pair<const char*, Format> files[] = {{"node_exporter-1.5.0.prom.txt", Format::PrometheusText},
+                                                    {"prometheus-2.42.0.prom.txt", Format::PrometheusText},
+                                                    {"histograms.prom.txt", Format::PrometheusText},
+                                                    {"openmetrics-exemplars.om.txt", Format::OpenMetrics}};
+    for (const auto& [name, format] : files) {
+        const std::string body = read_data(name);
+        INFO(name);
+        REQUIRE(!body.empty());
+        for (const std::size_t lines : {1, 2, 7, 1000}) check_same_in_pieces(body, format, lines);
+    }
+}
+
+TEST_CASE("A malformed body in pieces fails where the whole body fails, line numbers counted from its start") {
+    const std::string om = read_data("openmetrics-exemplars.om.txt");
+    for (std::size_t cut = 0; cut < om.size(); cut += 7) {
+        for (const std::size_t lines : {1, 3}) check_same_in_pieces(om.substr(0, cut), Format::OpenMetrics, lines);
+    }
+    check_same_in_pieces("a 1\nb 2\nc{x=\"1\" 3\nd 4\n", Format::PrometheusText, 1);
+    check_same_in_pieces("a 1\nb 2\nc 3 x\n", Format::PrometheusText, 2);
+    const auto bad = parse_all("a 1\nb 2\nc{x=\"1\" 3\nd 4\n", Format::PrometheusText);
+    CHECK_THAT(bad.error, Catch::StartsWith("line 3, column"));
+}
+
+TEST_CASE("In pieces, content after '# EOF' is refused even when it comes in a later piece") {
+    using autoscrape::scrape::testing::parse_pieces;
+    const auto out = parse_pieces({"a_total 1\n# EOF\n", "b 2\n"}, Format::OpenMetrics);
+    CHECK(out.error == "line 3, column 1: unexpected content after '# EOF'");
+    CHECK(parse_all("a_total 1\n# EOF\nb 2\n", Format::OpenMetrics).error == out.error);
+    // An empty last piece after '# EOF' is the body's end.
+    const auto fine = parse_pieces({"a_total 1\n# EOF\n", ""}, Format::OpenMetrics);
+    CHECK(fine.error.empty());
+    CHECK(fine.series().size() == 1);
+    // Without '# EOF' the last piece ends the body too early.
+    const auto missing = parse_pieces({"a_total 1\n", ""}, Format::OpenMetrics);
+    CHECK(missing.error == "line 2, column 1: expected '# EOF', got end of input");
 }

@@ -679,3 +679,55 @@ TEST_CASE("Refs the WAL forgot while a target was down are asked for again and t
     CHECK(h.rec->unknown_series_errors == 1);
     CHECK(h.rec->samples("b").size() == 8);
 }
+
+namespace {
+
+// ~470 KB, so it arrives in several reads (the server sends 64 KiB chunks).
+std::string many_lines(int n) {
+    std::string body = "# TYPE c gauge\n";
+    for (int i = 0; i < n; ++i) body += fmt::format("c{{instance_id=\"{}\",path=\"/api/v1/items\"}} {}\n", i, i);
+    return body;
+}
+
+}  // namespace
+
+TEST_CASE("A malformed line late in a streamed body fails the scrape, counted from the body's start") {
+    TestServer server;
+    server.set_reply({.body = many_lines(8000) + "bad{ 2\n", .chunked = true});
+    Harness h(server.address());
+    h.scrape();
+    CHECK(h.last("up") == 0);
+    CHECK(h.rec->samples("c").empty());
+    CHECK(h.rec->rollbacks == 1);
+    CHECK_THAT(h.loop->status().last_error, Catch::StartsWith("line 8002, column"));
+}
+
+TEST_CASE("Stopping a loop while a body streams in commits nothing of what it appended") {
+    TestServer server;
+    server.set_reply({.body = many_lines(8000), .chunked = true, .stall = 3s});
+    Harness h(server.address());
+    asio::co_spawn(h.io, h.loop->scrape_once(), asio::detached);
+    h.io.run_for(500ms);  // the first chunk arrives and is appended, then the server stalls
+    REQUIRE(h.loop->labels_built() > 100);
+    h.stop();
+    CHECK(h.rec->samples("c").empty());
+    CHECK(h.rec->rollbacks >= 1);
+}
+
+TEST_CASE("Refs forgotten under a streamed body fail that scrape only: the next, read whole, lands") {
+    TestServer server;
+    server.set_reply({.body = kBody});
+    Harness h(server.address());
+    h.scrape();
+    REQUIRE(h.rec->forget_all() == 8);
+    h.scrape();  // streamed: its body is gone when the commit finds the refs unknown
+    CHECK(h.rec->unknown_series_errors == 1);
+    CHECK(h.last("up") == 0);
+    CHECK(h.loop->status().last_error == "storage forgot series of this target during the scrape");
+    CHECK(h.rec->samples("b").size() == 2);
+
+    h.scrape();
+    CHECK(h.last("up") == 1);
+    CHECK(h.rec->samples("b").size() == 4);
+    CHECK(h.rec->unknown_series_errors == 1);
+}
