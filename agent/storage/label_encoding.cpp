@@ -66,9 +66,9 @@ void encode_labels(const Labels& labels, std::string& out)
     }
 }
 
-Labels decode_labels(std::string_view encoded)
+void decode_label_views(std::string_view encoded, std::vector<std::pair<std::string_view, std::string_view>>& out)
 {
-    Labels labels;
+    out.clear();
     std::size_t pos = 0;
     while (pos < encoded.size()) {
         std::string_view label;
@@ -79,6 +79,17 @@ Labels decode_labels(std::string_view encoded)
             !get_field(label, inner, kValueKey, value) || inner != label.size()) {
             throw std::invalid_argument("decode_labels: damaged label at byte " + std::to_string(pos));
         }
+        out.emplace_back(name, value);
+    }
+}
+
+Labels decode_labels(std::string_view encoded)
+{
+    thread_local std::vector<std::pair<std::string_view, std::string_view>> views;
+    decode_label_views(encoded, views);
+    Labels labels;
+    labels.reserve(views.size());
+    for (const auto& [name, value] : views) {
         labels.emplace_back(name, value);
     }
     return labels;

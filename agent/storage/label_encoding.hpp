@@ -8,6 +8,8 @@
 
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 #include "agent/storage/series.hpp"
 
@@ -20,5 +22,8 @@ void encode_labels(const Labels& labels, std::string& out);
 
 // The label set back from encode_labels' bytes; throws std::invalid_argument on damaged bytes.
 Labels decode_labels(std::string_view encoded);
+
+// The same as views into `encoded`, into `out` (cleared first): no allocation once `out` has grown.
+void decode_label_views(std::string_view encoded, std::vector<std::pair<std::string_view, std::string_view>>& out);
 
 }  // namespace autoscrape::storage

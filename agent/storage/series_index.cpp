@@ -65,17 +65,6 @@ std::string_view SeriesIndex::key(std::uint32_t slot) const
     return view(at(slot));
 }
 
-Labels SeriesIndex::labels(std::uint32_t slot) const
-{
-    const auto compact = key(slot);
-    if (compact.empty()) {
-        return {};
-    }
-    scratch_.clear();
-    pairs_.reader().expand(compact, scratch_);
-    return decode_labels(scratch_);
-}
-
 std::uint32_t SeriesIndex::find(std::string_view encoded) const
 {
     scratch_.clear();

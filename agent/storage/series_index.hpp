@@ -65,9 +65,6 @@ public:
     // is destroyed and the slot is assigned again.
     std::string_view key(std::uint32_t slot) const;
 
-    // The labels of `slot`; empty as for key().
-    Labels labels(std::uint32_t slot) const;
-
     // Removes `slot`'s labels: find() no longer returns the slot and key(slot) is empty. The key is
     // handed to the caller, who destroys it once no view of it can be in use, and assigns the slot
     // again only after that.

@@ -165,7 +165,8 @@ private:
     // they have samples newer than the WAL's low mark), so its next sample needs no series record
     // again: logging them again made every segment deletion re-log nearly every series (targets
     // scraped since the rotation were the only ones with a sample in the new head).
-    void write_checkpoint(std::uint32_t index, std::uint32_t first_kept);
+    // Returns how many series it holds and its size in bytes.
+    std::pair<std::size_t, std::uint64_t> write_checkpoint(std::uint32_t index, std::uint32_t first_kept);
     void forget_series(std::uint32_t slot, std::uint32_t first_kept);
     // The ref a new series gets: a freed slot under its next generation, else a new slot.
     SeriesRef next_ref() const;

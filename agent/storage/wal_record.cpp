@@ -2,8 +2,10 @@
 
 #include <cstring>
 #include <stdexcept>
+#include <utility>
 
 #include "agent/storage/crc32c.hpp"
+#include "agent/storage/label_encoding.hpp"
 #include "agent/storage/protobuf_wire.hpp"
 
 namespace autoscrape::storage {
@@ -99,21 +101,29 @@ void put_series(std::string& out, SeriesRef ref, const Labels& labels)
 
 }  // namespace
 
-void encode_series_record(std::string& out, std::span<const SeriesEntry> series)
-{
-    frame(out, RecordType::Series, [&] {
-        put_varint(out, series.size());
-        for (const auto& s : series) {
-            put_series(out, s.ref, s.labels);
-        }
-    });
-}
-
 void encode_series_record(std::string& out, SeriesRef ref, const Labels& labels)
 {
     frame(out, RecordType::Series, [&] {
         put_varint(out, 1);
         put_series(out, ref, labels);
+    });
+}
+
+void encode_series_record(std::string& out, std::span<const SeriesRef> refs,
+                          const std::function<std::string_view(std::size_t)>& encoded_labels)
+{
+    thread_local std::vector<std::pair<std::string_view, std::string_view>> labels;
+    frame(out, RecordType::Series, [&] {
+        put_varint(out, refs.size());
+        for (std::size_t i = 0; i < refs.size(); ++i) {
+            decode_label_views(encoded_labels(i), labels);
+            put_varint(out, refs[i]);
+            put_varint(out, labels.size());
+            for (const auto& [name, value] : labels) {
+                put_string(out, name);
+                put_string(out, value);
+            }
+        }
     });
 }
 

@@ -11,6 +11,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -32,8 +33,12 @@ struct SeriesEntry {
 };
 
 // Appends one framed record to `out`.
-void encode_series_record(std::string& out, std::span<const SeriesEntry> series);
 void encode_series_record(std::string& out, SeriesRef ref, const Labels& labels);
+// The same for series whose labels are at hand as encode_labels() bytes, as in the series index:
+// `encoded_labels(i)` gives those of refs[i], valid until its next call. No label set is built.
+// Throws std::invalid_argument when such bytes are damaged.
+void encode_series_record(std::string& out, std::span<const SeriesRef> refs,
+                          const std::function<std::string_view(std::size_t)>& encoded_labels);
 void encode_samples_record(std::string& out, std::span<const Sample> samples);
 
 enum class FrameStatus {

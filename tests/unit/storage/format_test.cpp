@@ -91,8 +91,14 @@ TEST_CASE("StaleNaN is told apart from an ordinary NaN by its bits")
 TEST_CASE("A series record decodes to the series it was encoded from")
 {
     const std::vector<SeriesEntry> in{{1, {{"__name__", "up"}, {"job", "x"}}}, {700000, {{"__name__", "q"}}}};
+    std::vector<std::string> encoded(in.size());
+    std::vector<SeriesRef> refs;
+    for (std::size_t i = 0; i < in.size(); ++i) {
+        encode_labels(in[i].labels, encoded[i]);
+        refs.push_back(in[i].ref);
+    }
     std::string buf;
-    encode_series_record(buf, in);
+    encode_series_record(buf, refs, [&](std::size_t i) -> std::string_view { return encoded[i]; });
     Frame frame;
     REQUIRE(parse_frame(buf, frame) == FrameStatus::Ok);
     CHECK(frame.size == buf.size());
@@ -104,6 +110,17 @@ TEST_CASE("A series record decodes to the series it was encoded from")
     CHECK(out[0].labels == in[0].labels);
     CHECK(out[1].ref == 700000);
     CHECK(out[1].labels == in[1].labels);
+}
+
+TEST_CASE("A series record refuses labels whose encoding is damaged")
+{
+    std::string labels;
+    encode_labels({{"__name__", "up"}}, labels);
+    labels.pop_back();
+    const std::vector<SeriesRef> refs{1};
+    std::string buf;
+    CHECK_THROWS_AS(encode_series_record(buf, refs, [&](std::size_t) -> std::string_view { return labels; }),
+                    std::invalid_argument);
 }
 
 TEST_CASE("A samples record round-trips refs and timestamps in any order and values bit for bit")
