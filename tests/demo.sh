@@ -19,12 +19,13 @@ AGENT_PID=""
 say() { printf '\n\033[1;36m== %s\033[0m\n' "$*"; }
 
 cleanup() {
+  local status=$?
   set +e
   [ -n "$AGENT_PID" ] && kill "$AGENT_PID" 2>/dev/null && wait "$AGENT_PID" 2>/dev/null
   local ids; ids=$(docker_cli ps -aq --filter label=$DEMO_LABEL 2>/dev/null)
   [ -n "$ids" ] && docker_cli rm -f $ids >/dev/null
   [ -n "$CREATED_NETWORK" ] && docker_cli network rm "$NETWORK" >/dev/null
-  services_cleanup
+  services_cleanup "$status"
   rm -rf "$WORK"
   say "demo stopped; everything it started is gone"
 }

@@ -26,8 +26,9 @@ WORK=$SERVICES_DIR
 NET=astest-$RUN_ID
 AGENT_PIDS=()
 cleanup() {
+  local status=$?
   for pid in "${AGENT_PIDS[@]}"; do kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null; done
-  bench_cleanup "$RUN_ID" "$NET"
+  bench_cleanup "$RUN_ID" "$NET" "$status"
 }
 trap cleanup EXIT
 

@@ -42,8 +42,9 @@ NET=astest-$RUN_ID
 RECEIVER=${RECEIVER:-victoria-metrics}
 AGENT_PID=
 cleanup() {
+  local status=$?
   [ -n "$AGENT_PID" ] && kill "$AGENT_PID" 2>/dev/null && wait "$AGENT_PID" 2>/dev/null
-  bench_cleanup "$RUN_ID" "$NET"
+  bench_cleanup "$RUN_ID" "$NET" "$status"
 }
 trap cleanup EXIT
 
@@ -146,7 +147,9 @@ for agent in "${AGENTS[@]}"; do
   start_agent "$agent" || { RESULTS+=("$agent|not run"); continue; }
   sleep 15  # discovery, first scrapes, connection set-up
   if ! kill -0 "$AGENT_PID" 2>/dev/null; then
-    log "$agent exited; log: $WORK/$agent/log"; RESULTS+=("$agent|exited"); AGENT_PID=; continue
+    # Its log goes with $WORK at the end of a run that exits 0: show the end of it now.
+    log "$agent exited; the end of its log:"; tail -n 20 "$WORK/$agent/log" >&2
+    RESULTS+=("$agent|exited"); AGENT_PID=; continue
   fi
   rows0=$(rx_rows); cpu0=$(cpu_ticks "$AGENT_PID"); t0=$(date +%s.%N)
   sleep "$SECONDS_MEASURED"

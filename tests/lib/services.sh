@@ -3,7 +3,12 @@
 # Source it; then call `services_cleanup` from an EXIT trap.
 
 SERVICES_STARTED_PIDS=()
-SERVICES_DIR=${SERVICES_DIR:-$(mktemp -d /tmp/autoscrape-services.XXXXXX)}
+# Logs and receiver data of what this script starts; removed at its cleanup when it made the dir.
+SERVICES_DIR_MADE=0
+if [ -z "${SERVICES_DIR:-}" ]; then
+  SERVICES_DIR=$(mktemp -d /tmp/autoscrape-services.XXXXXX)
+  SERVICES_DIR_MADE=1
+fi
 
 svc_log() { printf '\033[1m[services]\033[0m %s\n' "$*" >&2; }
 
@@ -87,9 +92,21 @@ remove_test_docker_objects() {
   return 0
 }
 
+# services_cleanup [STATUS]: STATUS is the script's exit status, by default $? (right in an EXIT
+# trap that calls this first).
 services_cleanup() {
+  local status=${1:-$?}
   remove_test_docker_objects
   stop_started_services
+  remove_services_dir "$status"
+}
+
+# Removes SERVICES_DIR once what wrote there is stopped, when this script made it and exits with
+# status 0: repeated runs left hundreds of them, gigabytes of receiver data, in /tmp. A failed run
+# keeps it for its logs, and says where.
+remove_services_dir() {
+  [ "$SERVICES_DIR_MADE" = 1 ] && [ -d "$SERVICES_DIR" ] || return 0
+  if [ "$1" -eq 0 ]; then rm -rf "$SERVICES_DIR"; else svc_log "logs kept in $SERVICES_DIR"; fi
 }
 
 # Stops what this script started (newest first): receivers before the dockerd they may use.
@@ -103,13 +120,15 @@ stop_started_services() {
 }
 
 # For a benchmark that shares dockerd with other runs: removes only its own containers (label
-# autoscrape.bench=$1) and network ($2), then stops what it started.
+# autoscrape.bench=$1) and network ($2), then stops what it started; $3 is its exit status.
 bench_cleanup() {
+  local status=${3:-$?}
   local ids
   ids=$(docker_cli ps -aq --filter "label=autoscrape.bench=$1")
   [ -n "$ids" ] && docker_cli rm -f $ids >/dev/null 2>&1
   docker_cli network rm "$2" >/dev/null 2>&1
   stop_started_services
+  remove_services_dir "$status"
   return 0
 }
 
