@@ -83,7 +83,7 @@ TEST_CASE("Plain decimals convert to exactly the double from_chars gives") {
     for (int i = 0; i < 20'000; ++i) {
         std::string text = std::to_string(rng() % (i % 2 == 0 ? 1'000'000'000'000'000ULL : 1'000'000'000'000'000'000ULL));
         const auto point = rng() % (text.size() + 1);
-        if (point < text.size()) text.insert(point, ".");
+        if (point < text.size()) text.insert(text.begin() + static_cast<std::ptrdiff_t>(point), '.');
         check(text);
     }
     double negative = 0;
