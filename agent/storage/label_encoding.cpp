@@ -85,14 +85,9 @@ void decode_label_views(std::string_view encoded, std::vector<std::pair<std::str
 
 Labels decode_labels(std::string_view encoded)
 {
-    thread_local std::vector<std::pair<std::string_view, std::string_view>> views;
+    std::vector<std::pair<std::string_view, std::string_view>> views;
     decode_label_views(encoded, views);
-    Labels labels;
-    labels.reserve(views.size());
-    for (const auto& [name, value] : views) {
-        labels.emplace_back(name, value);
-    }
-    return labels;
+    return {views.begin(), views.end()};
 }
 
 }  // namespace autoscrape::storage
